@@ -1,0 +1,142 @@
+"""Run a service's non-HTTP Lambda functions against moto the way Lambda would.
+
+- the table stream feeds `publish_outbox` in order, retrying from a reported failure;
+- the service queue feeds `handle_events` in batches of 10; only reported failures stay on
+  the queue, reappear after a delay, and reach the DLQ after maxReceiveCount receives;
+- `@app.schedule` functions are ticked on demand.
+
+The local runtime loops over these; tests call them to move events one step at a time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from chalice.app import CloudWatchEventConfig, DynamoDBEventConfig, SQSEventConfig
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+class ServiceRuntime:
+    """The event sources of one service, wired to that service's handlers."""
+
+    def __init__(self, app_module: ModuleType, resources: dict[str, Any], session: Any,
+                 endpoint_url: str | None, retry_delay: int = 0) -> None:
+        self.module = app_module
+        self.app = app_module.app
+        self.resources = resources
+        self.retry_delay = retry_delay
+        self.sqs = session.client("sqs", endpoint_url=endpoint_url)
+        self.streams = session.client("dynamodbstreams", endpoint_url=endpoint_url)
+        self._iterators: dict[str, str] = {}
+        self._shards_seen: set[str] = set()
+        sources = self.app.event_sources
+        self.schedules = [s for s in sources if isinstance(s, CloudWatchEventConfig)]
+        self.has_stream = any(isinstance(s, DynamoDBEventConfig) for s in sources)
+        self.has_queue = any(isinstance(s, SQSEventConfig) for s in sources)
+
+    def _handler(self, name: str) -> Any:
+        return getattr(self.module, name)
+
+    # -- stream -> publish_outbox --------------------------------------------------
+
+    def pump_stream(self) -> int:
+        """Feed new stream records to the outbox relay; returns how many were handled."""
+        if not self.has_stream:
+            return 0
+        arn = self.resources["table_stream_arn"]
+        handled = 0
+        shards = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            iterator = self._iterators.get(shard_id)
+            if iterator is None:
+                iterator = self.streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            response = self.streams.get_records(ShardIterator=iterator, Limit=100)
+            records = response.get("Records", [])
+            next_iterator = response.get("NextShardIterator")
+            if records:
+                for record in records:
+                    record["eventSourceARN"] = arn
+                result = self._handler("publish_outbox")(
+                    {"Records": records}, LambdaContext("publish_outbox")
+                ) or {}
+                failures = result.get("batchItemFailures") or []
+                if failures:
+                    # retry from the first failed record next time, as Lambda does
+                    next_iterator = self.streams.get_shard_iterator(
+                        StreamArn=arn, ShardId=shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER",
+                        SequenceNumber=failures[0]["itemIdentifier"],
+                    )["ShardIterator"]
+                handled += len(records)
+            if next_iterator:
+                self._iterators[shard_id] = next_iterator
+        return handled
+
+    # -- queue -> handle_events ----------------------------------------------------
+
+    def pump_queue(self, wait_seconds: int = 0) -> int:
+        """Receive one batch (<= 10) and hand it to the consumer; returns its size."""
+        if not self.has_queue:
+            return 0
+        url = self.resources["queue_url"]
+        response = self.sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"], MessageAttributeNames=["All"],
+        )
+        messages = response.get("Messages", [])
+        if not messages:
+            return 0
+        records = [{
+            "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+            "attributes": m.get("Attributes", {}), "messageAttributes": {},
+            "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
+            "eventSourceARN": self.resources["queue_arn"], "awsRegion": "us-east-1",
+        } for m in messages]
+        try:
+            result = self._handler("handle_events")(
+                {"Records": records}, LambdaContext("handle_events")
+            ) or {}
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures") or []}
+        except Exception:  # noqa: BLE001 - a crashed invocation fails the whole batch, as on Lambda
+            failed = {m["MessageId"] for m in messages}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            chunk = done[start:start + 10]
+            self.sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)
+            ])
+        for message in messages:
+            if message["MessageId"] in failed:
+                self.sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=self.retry_delay,
+                )
+        return len(messages)
+
+    # -- schedules -----------------------------------------------------------------
+
+    def tick(self) -> list[str]:
+        """Run every scheduled function once (the local runtime calls this on its rate)."""
+        ran = []
+        for source in self.schedules:
+            event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+                     "source": "aws.events", "account": "000000000000", "time": "",
+                     "region": "us-east-1", "resources": [], "detail": {}}
+            self._handler(source.name)(event, LambdaContext(source.name))
+            ran.append(source.name)
+        return ran

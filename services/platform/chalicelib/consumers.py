@@ -1,0 +1,24 @@
+"""Events the platform reacts to."""
+
+from __future__ import annotations
+
+from chalicelib import SERVICE, repository
+from crm_shared import clock
+from crm_shared.events.catalog import TenantProvisioned
+from crm_shared.events.consumer import Consumer, EventContext
+from crm_shared.unit_of_work import UnitOfWork
+
+consumer = Consumer(SERVICE)
+
+
+@consumer.on(TenantProvisioned)
+def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) -> None:
+    """Every tenant starts with an "Everyone" team that its admin manages."""
+    from crm_shared.ids import new_id
+
+    now = clock.iso()
+    team = repository.new_team(
+        team_id=new_id("tea"), tenant_id=event.tenant_id, name="Everyone",
+        manager_id=event.admin_user_id, member_ids=set(), created_at=now, updated_at=now,
+    )
+    uow.put(team, condition=repository.does_not_exist(), label="team")

@@ -1,0 +1,1 @@
+"""Platform rules in plain Python: no HTTP, no DynamoDB, no Cognito."""

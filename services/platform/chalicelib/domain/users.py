@@ -1,0 +1,32 @@
+"""User roles, status and team membership changes, as differences to apply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INVITED = "invited"
+ACTIVE = "active"
+DISABLED = "disabled"
+
+
+@dataclass(frozen=True)
+class SetChange:
+    added: frozenset[str]
+    removed: frozenset[str]
+
+    @property
+    def empty(self) -> bool:
+        return not self.added and not self.removed
+
+
+def diff(before: set[str] | frozenset[str], after: set[str] | frozenset[str]) -> SetChange:
+    return SetChange(frozenset(after) - frozenset(before), frozenset(before) - frozenset(after))
+
+
+def next_status(current: str, requested: str | None) -> str:
+    """`active` re-enables a disabled user; an invited user stays invited until first login."""
+    if requested is None:
+        return current
+    if requested == ACTIVE and current == INVITED:
+        return INVITED
+    return requested

@@ -1,0 +1,1 @@
+"""Platform use cases: they apply domain rules through the repository and the directory."""

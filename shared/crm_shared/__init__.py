@@ -1,0 +1,1 @@
+"""Cross-cutting code shared by every CRM service: one implementation of each concern."""

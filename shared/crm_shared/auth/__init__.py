@@ -1,0 +1,1 @@
+"""Authentication (Cognito ID tokens, tenant API keys, operator) and authorization (roles)."""

@@ -1,0 +1,102 @@
+"""PynamoDB conventions: one table per service, generic keys, tenant-first partition keys.
+
+Services subclass `table_model(service)`; their repository is the only code that builds keys,
+always through `tenant_key`, so no item is reachable without its tenant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from crm_shared.settings import get_settings
+
+SYSTEM_TENANT = "_system"
+"""Operator-level records (provisioning claims, cross-tenant due work) live under this tenant."""
+
+
+def tenant_key(tenant_id: str, *parts: str) -> str:
+    """`T#<tenant>#part#part`: the only way a partition key is spelled."""
+    if not tenant_id or "#" in tenant_id:
+        raise ValueError(f"invalid tenant id for a key: {tenant_id!r}")
+    return "#".join(("T", tenant_id, *parts))
+
+
+
+
+class GSI1(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "GSI1"
+        projection = AllProjection()
+
+    GSI1PK = UnicodeAttribute(hash_key=True)
+    GSI1SK = UnicodeAttribute(range_key=True)
+
+
+class GSI2(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "GSI2"
+        projection = AllProjection()
+
+    GSI2PK = UnicodeAttribute(hash_key=True)
+    GSI2SK = UnicodeAttribute(range_key=True)
+
+
+class GSI3(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "GSI3"
+        projection = AllProjection()
+
+    GSI3PK = UnicodeAttribute(hash_key=True)
+    GSI3SK = UnicodeAttribute(range_key=True)
+
+
+class DueIndex(GlobalSecondaryIndex[Any]):
+    """Sparse index of items with work due at `DUESK` (an ISO timestamp prefix)."""
+
+    class Meta:
+        index_name = "DUE"
+        projection = AllProjection()
+
+    DUEPK = UnicodeAttribute(hash_key=True)
+    DUESK = UnicodeAttribute(range_key=True)
+
+
+def table_meta(service: str) -> type:
+    """A PynamoDB `Meta` for the service's table, from the validated settings."""
+    settings = get_settings()
+
+    class Meta:
+        table_name = settings.table_name(service)
+        region = settings.region
+        host = settings.aws_endpoint_url
+        max_retry_attempts = 3
+
+    return Meta
+
+
+class BaseItem(Model):
+    """Attributes every item of every service table has. Subclass through `table_model`."""
+
+    class Meta:
+        table_name = "unset"
+
+    PK = UnicodeAttribute(hash_key=True)
+    SK = UnicodeAttribute(range_key=True)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    GSI2PK = UnicodeAttribute(null=True)
+    GSI2SK = UnicodeAttribute(null=True)
+    GSI3PK = UnicodeAttribute(null=True)
+    GSI3SK = UnicodeAttribute(null=True)
+    DUEPK = UnicodeAttribute(null=True)
+    DUESK = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+    gsi1 = GSI1()
+    gsi2 = GSI2()
+    gsi3 = GSI3()
+    due = DueIndex()

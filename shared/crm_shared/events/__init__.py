@@ -1,0 +1,1 @@
+"""Events: the envelope and catalog, the transactional outbox, and reliable consumers."""

@@ -1,0 +1,395 @@
+"""The HTTP edge of every service: thin Chalice routes that authenticate, authorize, validate.
+
+A route declares who may call it and what body it takes; the handler only sees a parsed
+`ApiRequest` and returns data. Errors of any kind leave as problem+json, and the route
+declarations double as the route table the gateway, the docs and the isolation tests use.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice import Blueprint, Chalice, CORSConfig, Response
+from chalice.app import Request
+from pydantic import BaseModel
+
+from crm_shared import clock, context, observability
+from crm_shared.auth import api_keys
+from crm_shared.auth.api_key_store import find_api_key
+from crm_shared.auth.roles import ALL_ROLES
+from crm_shared.auth.tokens import verify_id_token
+from crm_shared.context import Principal
+from crm_shared.dynamo import SYSTEM_TENANT
+from crm_shared.errors import (
+    BadRequest,
+    Forbidden,
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    PreconditionFailed,
+    Problem,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from crm_shared.idempotency import IdempotencyKey, request_hash
+from crm_shared.ids import new_id
+from crm_shared.settings import get_settings
+from crm_shared.validation import MAX_BODY_BYTES, parse_json, validate
+
+PROBLEM_JSON = "application/problem+json"
+JSON_TYPES = ["application/json", "application/merge-patch+json"]
+CORS = CORSConfig(
+    allow_origin="*",
+    allow_headers=[
+        "Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key",
+        "X-Api-Key", "X-Correlation-Id", "X-Operator-Key",
+    ],
+    expose_headers=["ETag", "Location", "X-Correlation-Id", "Idempotent-Replayed"],
+    max_age=600,
+)
+
+AUTH_USER = "user"
+AUTH_OPERATOR = "operator"
+AUTH_PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """What a route promises: the source of the route table, docs and isolation tests."""
+
+    service: str
+    path: str
+    method: str
+    name: str
+    auth: str
+    roles: frozenset[str]
+    api_keys: bool
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    summary: str
+
+
+@dataclass
+class ApiRequest:
+    """What a handler gets: the validated body and the caller, never raw HTTP."""
+
+    spec: RouteSpec
+    principal: Principal
+    body: Any
+    query: dict[str, str]
+    headers: dict[str, str]
+    correlation_id: str
+
+    @property
+    def tenant_id(self) -> str:
+        if not self.principal.tenant_id:
+            raise Unauthorized("the caller is not bound to a tenant")
+        return self.principal.tenant_id
+
+    def if_match(self) -> int | None:
+        """The version an `If-Match: "<n>"` header asks for, or None without the header."""
+        raw = self.headers.get("if-match")
+        if raw is None:
+            return None
+        match = re.fullmatch(r'\s*(?:W/)?"?(\d{1,18})"?\s*', raw)
+        if not match:
+            raise PreconditionFailed.for_field("If-Match", "must be an ETag this API returned")
+        return int(match.group(1))
+
+
+@dataclass
+class Reply:
+    """A handler result with a status or headers other than the route's default."""
+
+    body: Any
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def etag(version: int | None) -> str:
+    return f'"{version or 0}"'
+
+
+def dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: dump(v) for k, v in value.items()}
+    return value
+
+
+def problem_response(problem: Problem, correlation_id: str | None) -> Response:
+    headers = {"Content-Type": PROBLEM_JSON, **problem.headers}
+    if correlation_id:
+        headers["X-Correlation-Id"] = correlation_id
+    return Response(body=json.dumps(problem.body(correlation_id)), status_code=problem.status,
+                    headers=headers)
+
+
+class ServiceApi:
+    """A Chalice blueprint whose routes carry a `RouteSpec` and the shared request pipeline."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.blueprint = Blueprint(f"crm_{service}_api")
+        self.routes: list[RouteSpec] = []
+
+    def route(
+        self,
+        path: str,
+        method: str = "GET",
+        *,
+        roles: frozenset[str] = ALL_ROLES,
+        auth: str = AUTH_USER,
+        api_keys: bool = True,
+        body: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        summary: str = "",
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+            spec = RouteSpec(
+                service=self.service, path=path, method=method, name=handler.__name__,
+                auth=auth, roles=frozenset(roles), api_keys=api_keys, body=body,
+                response=response, status=status,
+                summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
+            )
+            self.routes.append(spec)
+
+            @functools.wraps(handler)
+            def view(**params: str) -> Response:
+                request = self.blueprint.current_request
+                return self._dispatch(spec, handler, request, params)
+
+            view.__name__ = f"{handler.__name__}_{method.lower()}"
+            self.blueprint.route(
+                path, methods=[method], cors=CORS, content_types=JSON_TYPES
+            )(view)
+            return handler
+
+        return decorator
+
+    # -- the request pipeline -------------------------------------------------
+
+    def _dispatch(
+        self, spec: RouteSpec, handler: Callable[..., Any], request: Request,
+        params: dict[str, str],
+    ) -> Response:
+        correlation_id = context.current().correlation_id or new_id("req")
+        idem: IdempotencyKey | None = None
+        try:
+            raw = request.raw_body if request.method in {"POST", "PUT", "PATCH"} else b""
+            if len(raw or b"") > MAX_BODY_BYTES:
+                from crm_shared.errors import PayloadTooLarge
+
+                raise PayloadTooLarge(f"the body exceeds {MAX_BODY_BYTES} bytes")
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            principal = self._authenticate(spec, headers, request)
+            context.current().principal = principal
+            observability.bind(
+                self.service, tenant_id=principal.tenant_id, correlation_id=correlation_id
+            )
+            self._authorize(spec, principal, request.method)
+            body = validate(spec.body, parse_json(raw)) if spec.body else None
+            key = headers.get("idempotency-key")
+            if key is not None and spec.method == "POST":
+                idem = IdempotencyKey(
+                    self.service, principal.tenant_id or SYSTEM_TENANT, principal.actor, key
+                )
+                replay = idem.begin(request_hash(spec.method, request.path, raw))
+                if replay is not None:
+                    idem = None
+                    return _json(replay.body, replay.status,
+                                 {**replay.headers, "Idempotent-Replayed": "true"},
+                                 correlation_id)
+            api_request = ApiRequest(
+                spec=spec, principal=principal, body=body,
+                query=dict(request.query_params or {}), headers=headers,
+                correlation_id=correlation_id,
+            )
+            result = handler(api_request, **params)
+            reply = result if isinstance(result, Reply) else Reply(result)
+            status = reply.status or spec.status
+            payload = dump(reply.body)
+            if idem is not None:
+                idem.complete(status, payload, reply.headers)
+            return _json(payload, status, reply.headers, correlation_id)
+        except Problem as problem:
+            if idem is not None:
+                idem.abandon()
+            return problem_response(problem, correlation_id)
+        except Exception:  # noqa: BLE001 - logged with its traceback, answered as a 500 problem
+            observability.logger(self.service).exception("unhandled error in %s", spec.name)
+            if idem is not None:
+                idem.abandon()
+            return problem_response(InternalError("an unexpected error occurred"), correlation_id)
+
+    def _authenticate(
+        self, spec: RouteSpec, headers: dict[str, str], request: Request
+    ) -> Principal:
+        if spec.auth == AUTH_PUBLIC:
+            return Principal(kind="public", tenant_id=None, subject="anonymous")
+        if spec.auth == AUTH_OPERATOR:
+            return _operator(headers, request)
+        presented_key = headers.get("x-api-key")
+        if presented_key is not None:
+            return self._api_key_principal(spec, presented_key)
+        authorization = headers.get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("send `Authorization: Bearer <ID token>` or `X-Api-Key`")
+        claims = verify_id_token(token.strip())
+        return Principal(
+            kind="user", tenant_id=claims.tenant_id, subject=claims.user_id,
+            roles=claims.roles, team_ids=claims.team_ids, email=claims.email,
+        )
+
+    def _api_key_principal(self, spec: RouteSpec, plaintext: str) -> Principal:
+        presented = api_keys.parse(plaintext)
+        stored = find_api_key(self.service, presented.tenant_id, presented.key_id)
+        if stored is None or stored.revoked:
+            raise Unauthorized("the API key is not valid")
+        api_keys.verify(presented, stored.secret_hash)
+        if not spec.api_keys:
+            raise Forbidden("this route is for signed-in users, not API keys")
+        return Principal(
+            kind="api_key", tenant_id=stored.tenant_id, subject=stored.key_id,
+            roles=frozenset({stored.role}), scopes=frozenset(stored.scopes or ()),
+        )
+
+    def _authorize(self, spec: RouteSpec, principal: Principal, method: str) -> None:
+        if spec.auth != AUTH_USER:
+            return
+        if principal.kind == "api_key":
+            api_keys.require_scope(principal.scopes, self.service, method)
+        if not principal.roles & spec.roles:
+            raise Forbidden(
+                "your role may not do this; it needs one of: " + ", ".join(sorted(spec.roles)),
+                code="role_forbidden",
+            )
+
+
+def _operator(headers: dict[str, str], request: Request) -> Principal:
+    """The SaaS operator: `X-Operator-Key` locally, an IAM-signed request in the cloud."""
+    settings = get_settings()
+    if settings.operator_key:
+        import hmac
+
+        presented = headers.get("x-operator-key", "")
+        if not hmac.compare_digest(presented.encode(), settings.operator_key.encode()):
+            raise Unauthorized("this route is for the operator: send X-Operator-Key")
+        return Principal(kind="operator", tenant_id=None, subject="operator",
+                         roles=frozenset({"operator"}))
+    identity = (request.context or {}).get("identity") or {}
+    arn = identity.get("userArn")
+    if not arn:
+        raise Unauthorized("this route is for the operator: sign the request with IAM")
+    return Principal(kind="operator", tenant_id=None, subject=str(arn),
+                     roles=frozenset({"operator"}))
+
+
+def _json(body: Any, status: int, headers: dict[str, str], correlation_id: str) -> Response:
+    out = {"X-Correlation-Id": correlation_id, **headers}
+    if status == 204:
+        return Response(body="", status_code=204, headers=out)
+    out.setdefault("Content-Type", "application/json")
+    return Response(body=json.dumps(body, separators=(",", ":")), status_code=status, headers=out)
+
+
+_CHALICE_ERRORS: dict[int, type[Problem]] = {
+    400: BadRequest, 403: NotFound, 404: NotFound, 405: MethodNotAllowed,
+    415: UnsupportedMediaType,
+}
+
+
+def _middleware(service: str) -> Callable[[Request, Callable[[Request], Response]], Response]:
+    def middleware(request: Request, get_response: Callable[[Request], Response]) -> Response:
+        correlation_id = (request.headers or {}).get("x-correlation-id") or new_id("req")
+        if not re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", correlation_id):
+            correlation_id = new_id("req")
+        context.begin(correlation_id)
+        observability.bind(service, tenant_id=None, correlation_id=correlation_id)
+        started = clock.now()
+        response = get_response(request)
+        response = _as_problem(response, correlation_id)
+        elapsed_ms = (clock.now() - started).total_seconds() * 1000
+        observability.logger(service).info(
+            "request", extra={"method": request.method, "path": request.path,
+                              "status": response.status_code, "elapsed_ms": round(elapsed_ms, 1)},
+        )
+        return response
+
+    return middleware
+
+
+def _as_problem(response: Response, correlation_id: str) -> Response:
+    """Chalice's own errors (405, 415, 500) leave in the same problem+json shape as ours."""
+    content_type = {k.lower(): v for k, v in (response.headers or {}).items()}.get(
+        "content-type", ""
+    )
+    if response.status_code < 400 or content_type.startswith(PROBLEM_JSON):
+        return response
+    message = "request failed"
+    try:
+        parsed = json.loads(response.body) if isinstance(response.body, str | bytes) else {}
+        message = parsed.get("Message") or parsed.get("message") or message
+    except ValueError:
+        pass
+    cls = _CHALICE_ERRORS.get(response.status_code, InternalError)
+    problem = cls(message)
+    if response.status_code == 405:
+        problem.headers = {"Allow": (response.headers or {}).get("Allow", "")}
+    return problem_response(problem, correlation_id)
+
+
+def create_app(service: str, api: ServiceApi) -> Chalice:
+    """A service's Chalice app with the shared middleware and its routes registered."""
+    app = Chalice(app_name=f"crm-{service}", configure_logs=False)
+    app.register_middleware(_middleware(service), "http")
+    app.register_blueprint(api.blueprint)
+    app.crm_service = service  # type: ignore[attr-defined]
+    app.crm_api = api  # type: ignore[attr-defined]
+    return app
+
+
+def handle_local(
+    app: Chalice, gateway: Any, method: str, path: str, headers: dict[str, str], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """Serve one request through Chalice's LocalGateway the way API Gateway would answer.
+
+    Used by the local runtime and the tests, so both see unknown routes and bodies over
+    the limit as the cloud edge's gateway responses do: problem+json, never a bare 403.
+    """
+    from chalice.local import LocalGatewayException
+
+    correlation_id = headers.get("x-correlation-id") or headers.get("X-Correlation-Id") or ""
+    if len(body) > MAX_BODY_BYTES:
+        from crm_shared.errors import PayloadTooLarge
+
+        response = problem_response(PayloadTooLarge(f"the body exceeds {MAX_BODY_BYTES} bytes"),
+                                    correlation_id or None)
+        return response.status_code, dict(response.headers), response.body.encode()
+    try:
+        result = gateway.handle_request(method=method, path=path, headers=headers, body=body)
+    except LocalGatewayException:
+        response = problem_response(NotFound(f"no route {method} {path}", code="no_route"),
+                                    correlation_id or None)
+        return response.status_code, dict(response.headers), response.body.encode()
+    out_headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        out_headers[name] = ", ".join(map(str, values))
+    raw = result.get("body") or b""
+    if result.get("isBase64Encoded"):
+        import base64
+
+        raw = base64.b64decode(raw)
+    payload = raw.encode() if isinstance(raw, str) else raw
+    return int(result["statusCode"]), out_headers, payload

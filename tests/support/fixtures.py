@@ -1,0 +1,52 @@
+"""Shared fixtures: moto with the stage's resources, service clients, tenants and tokens."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from infra.local.provision import provision
+from tests.support.client import ApiClient, Tenants
+from tests.support.services import load_app, service_names
+
+
+@pytest.fixture(scope="session")
+def aws() -> Iterator[dict[str, Any]]:
+    """moto in-process for the whole session, with every template's resources deployed.
+
+    Tests share it safely because each one provisions its own tenants: isolation between
+    tests is the product's tenant isolation.
+    """
+    with mock_aws():
+        resources = provision("test", service_names(), None, "us-east-1")
+        os.environ["CRM_USER_POOL_ID"] = resources["user_pool_id"]
+        os.environ["CRM_USER_POOL_CLIENT_ID"] = resources["user_pool_client_id"]
+        from crm_shared.settings import get_settings
+
+        get_settings.cache_clear()
+        yield resources
+
+
+@pytest.fixture(scope="session")
+def session(aws: dict[str, Any]) -> Any:
+    return boto3.session.Session(region_name="us-east-1")
+
+
+@pytest.fixture(scope="session")
+def clients(aws: dict[str, Any]) -> dict[str, ApiClient]:
+    return {name: ApiClient(name, load_app(name), aws) for name in service_names()}
+
+
+@pytest.fixture(scope="session")
+def platform(clients: dict[str, ApiClient]) -> ApiClient:
+    return clients["platform"]
+
+
+@pytest.fixture(scope="session")
+def tenants(platform: ApiClient, session: Any, aws: dict[str, Any]) -> Tenants:
+    return Tenants(platform, session.client("cognito-idp"), aws)
