@@ -339,8 +339,10 @@ def _as_problem(response: Response, correlation_id: str) -> Response:
         return response
     message = "request failed"
     try:
-        parsed = json.loads(response.body) if isinstance(response.body, str | bytes) else {}
-        message = parsed.get("Message") or parsed.get("message") or message
+        body = response.body
+        parsed = json.loads(body) if isinstance(body, str | bytes) else body
+        if isinstance(parsed, dict):
+            message = parsed.get("Message") or parsed.get("message") or message
     except ValueError:
         pass
     cls = _CHALICE_ERRORS.get(response.status_code, InternalError)
