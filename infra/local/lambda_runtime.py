@@ -39,9 +39,13 @@ class ServiceRuntime:
         self.resources = resources
         self.retry_delay = retry_delay
         self.sqs = session.client("sqs", endpoint_url=endpoint_url)
-        self.streams = session.client("dynamodbstreams", endpoint_url=endpoint_url)
-        self._iterators: dict[str, str] = {}
-        self._shards_seen: set[str] = set()
+        # moto answers DynamoDB Streams only at an explicit endpoint (architecture §10)
+        region = session.region_name or "us-east-1"
+        self.streams = session.client(
+            "dynamodbstreams",
+            endpoint_url=endpoint_url or f"https://streams.dynamodb.{region}.amazonaws.com",
+        )
+        self._iterators: dict[str, str] = {}  # shard id -> checkpoint
         sources = self.app.event_sources
         self.schedules = [s for s in sources if isinstance(s, CloudWatchEventConfig)]
         self.has_stream = any(isinstance(s, DynamoDBEventConfig) for s in sources)
@@ -52,40 +56,50 @@ class ServiceRuntime:
 
     # -- stream -> publish_outbox --------------------------------------------------
 
-    def pump_stream(self) -> int:
-        """Feed new stream records to the outbox relay; returns how many were handled."""
+    def pump_stream(self, max_batches: int = 100) -> int:
+        """Feed new stream records to the outbox relay until caught up; returns how many."""
         if not self.has_stream:
             return 0
         arn = self.resources["table_stream_arn"]
         handled = 0
         shards = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
         for shard in shards:
-            shard_id = shard["ShardId"]
-            iterator = self._iterators.get(shard_id)
-            if iterator is None:
-                iterator = self.streams.get_shard_iterator(
-                    StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            response = self.streams.get_records(ShardIterator=iterator, Limit=100)
-            records = response.get("Records", [])
-            next_iterator = response.get("NextShardIterator")
-            if records:
-                for record in records:
-                    record["eventSourceARN"] = arn
-                result = self._handler("publish_outbox")(
-                    {"Records": records}, LambdaContext("publish_outbox")
-                ) or {}
-                failures = result.get("batchItemFailures") or []
-                if failures:
-                    # retry from the first failed record next time, as Lambda does
-                    next_iterator = self.streams.get_shard_iterator(
-                        StreamArn=arn, ShardId=shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER",
-                        SequenceNumber=failures[0]["itemIdentifier"],
-                    )["ShardIterator"]
-                handled += len(records)
-            if next_iterator:
-                self._iterators[shard_id] = next_iterator
+            for _ in range(max_batches):
+                records = self._pump_shard(arn, shard["ShardId"])
+                handled += records
+                if not records:
+                    break
         return handled
+
+    def _pump_shard(self, arn: str, shard_id: str) -> int:
+        """One GetRecords from the shard's checkpoint, as Lambda's poller does.
+
+        The checkpoint is a sequence number, not a held iterator, so the poller survives
+        iterators that expire (and moto's, which go stale when a table is touched).
+        """
+        checkpoint = self._iterators.get(shard_id)
+        if checkpoint is None:
+            params = {"ShardIteratorType": "TRIM_HORIZON"}
+        else:
+            kind, sequence = checkpoint.split(":", 1)
+            params = {"ShardIteratorType": kind, "SequenceNumber": sequence}
+        iterator = self.streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id,
+                                                   **params)["ShardIterator"]
+        records = self.streams.get_records(ShardIterator=iterator, Limit=100).get("Records", [])
+        if not records:
+            return 0
+        for record in records:
+            record["eventSourceARN"] = arn
+        result = self._handler("publish_outbox")(
+            {"Records": records}, LambdaContext("publish_outbox")
+        ) or {}
+        failures = result.get("batchItemFailures") or []
+        if failures:  # retry from the first failed record next time, as Lambda does
+            self._iterators[shard_id] = f"AT_SEQUENCE_NUMBER:{failures[0]['itemIdentifier']}"
+            return 0
+        last = records[-1]["dynamodb"]["SequenceNumber"]
+        self._iterators[shard_id] = f"AFTER_SEQUENCE_NUMBER:{last}"
+        return len(records)
 
     # -- queue -> handle_events ----------------------------------------------------
 

@@ -50,3 +50,13 @@ def platform(clients: dict[str, ApiClient]) -> ApiClient:
 @pytest.fixture(scope="session")
 def tenants(platform: ApiClient, session: Any, aws: dict[str, Any]) -> Tenants:
     return Tenants(platform, session.client("cognito-idp"), aws)
+
+
+@pytest.fixture(scope="session")
+def runtimes(aws: dict[str, Any], session: Any) -> dict[str, Any]:
+    """Each service's stream relay, consumer and schedules, driven one step at a time."""
+    from infra.local.lambda_runtime import ServiceRuntime
+
+    return {name: ServiceRuntime(load_app(name), aws["services"][name], session, None,
+                                 retry_delay=0)
+            for name in service_names()}

@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from crm_shared import observability
+from crm_shared import context, observability
 from crm_shared.events.outbox import OUTBOX_SK, outbox_item_class
 from crm_shared.settings import get_settings
 
@@ -50,6 +50,8 @@ def _outbox_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def publish(service: str, records: list[dict[str, Any]]) -> dict[str, Any]:
     """Publish the outbox INSERTs among `records`; returns a stream partial-batch response."""
+    context.begin(None)
+    observability.bind(service, tenant_id=None, correlation_id=None)
     log = observability.logger(service)
     bus = get_settings().event_bus_name
     pending = _outbox_records(records)
