@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from chalice.app import CloudWatchEventConfig, DynamoDBEventConfig, SQSEventConfig
+from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
 
 
 @dataclass
@@ -47,7 +47,7 @@ class ServiceRuntime:
         )
         self._iterators: dict[str, str] = {}  # shard id -> checkpoint
         sources = self.app.event_sources
-        self.schedules = [s for s in sources if isinstance(s, CloudWatchEventConfig)]
+        self.schedules = [s for s in sources if isinstance(s, ScheduledEventConfig)]
         self.has_stream = any(isinstance(s, DynamoDBEventConfig) for s in sources)
         self.has_queue = any(isinstance(s, SQSEventConfig) for s in sources)
 

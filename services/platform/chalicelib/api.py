@@ -26,7 +26,6 @@ from chalicelib.schemas import (
     UserPage,
 )
 from crm_shared.auth.roles import ADMINS, ALL_ROLES, MANAGERS
-from crm_shared.errors import NotFound
 from crm_shared.http import AUTH_OPERATOR, ApiRequest, Reply, ServiceApi, etag
 from crm_shared.pagination import parse_limit
 
@@ -99,11 +98,8 @@ def offboard_tenant(req: ApiRequest, tenant_id: str) -> TenantOut:
 
 @api.route("/me", "GET", roles=ALL_ROLES, api_keys=False, response=MeOut)
 def me(req: ApiRequest) -> Reply:
-    """The signed-in user: one GetItem."""
-    user = repository.get_user(req.tenant_id, req.principal.subject)
-    if user is None:
-        raise NotFound("your user record does not exist")
-    return versioned(user_out(user))
+    """The signed-in user: one GetItem (plus one write on the very first sign-in)."""
+    return versioned(user_out(users.signed_in(req.tenant_id, req.principal.subject)))
 
 
 # -- users --------------------------------------------------------------------

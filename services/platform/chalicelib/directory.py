@@ -116,3 +116,14 @@ def update_user(
     elif enabled is False:
         client.admin_disable_user(UserPoolId=pool, Username=email)
         client.admin_user_global_sign_out(UserPoolId=pool, Username=email)
+
+
+def has_signed_in(email: str) -> bool:
+    """False while the user still has to replace the temporary password."""
+    try:
+        user = _client().admin_get_user(UserPoolId=get_settings().user_pool_id, Username=email)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "UserNotFoundException":
+            return False
+        raise
+    return user.get("UserStatus") != "FORCE_CHANGE_PASSWORD"

@@ -6,15 +6,18 @@ Tenant data sits under `T#<tenant>#...`; uniqueness claims that must hold across
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
 from chalicelib import SERVICE
+from chalicelib.domain import users as user_rules
 from chalicelib.models import ApiKeyItem, ClaimItem, TeamItem, TenantItem, UserItem
 from crm_shared.auth.api_key_store import api_key_keys
 from crm_shared.dynamo import SYSTEM_TENANT, tenant_key
 from crm_shared.pagination import decode_cursor, encode_cursor
+from crm_shared.schedules import due_fields, due_items
 from crm_shared.unit_of_work import UnitOfWork
 
 
@@ -71,6 +74,26 @@ def new_api_key(**fields: Any) -> ApiKeyItem:
     pk, sk = api_key_keys(fields["tenant_id"], fields["key_id"])
     return ApiKeyItem(PK=pk, SK=sk, GSI1PK=tenant_key(fields["tenant_id"], "APIKEYS"),
                       GSI1SK=fields["key_id"], **fields)
+
+
+INVITATION_JOB = "invitation-expiry"
+
+
+def mark_invitation_due(user: UserItem) -> None:
+    """The invitation comes up for the expiry job when its temporary password expires."""
+    due_at = datetime.fromisoformat(user.created_at.replace("Z", "+00:00"))
+    for name, value in due_fields(INVITATION_JOB, due_at + user_rules.INVITATION_LIFETIME,
+                                  user.tenant_id, user.user_id).items():
+        setattr(user, name, value)
+
+
+def clear_due(user: UserItem) -> None:
+    user.DUEPK = None
+    user.DUESK = None
+
+
+def due_invitations(limit: int) -> list[UserItem]:
+    return due_items(UserItem, INVITATION_JOB, limit)
 
 
 def does_not_exist() -> Condition:

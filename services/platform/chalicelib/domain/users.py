@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 INVITED = "invited"
 ACTIVE = "active"
 DISABLED = "disabled"
+EXPIRED = "expired"  # invited, but never signed in before the temporary password ran out
+
+INVITATION_LIFETIME = timedelta(days=7)  # Cognito's TemporaryPasswordValidityDays
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,6 @@ def next_status(current: str, requested: str | None) -> str:
     """`active` re-enables a disabled user; an invited user stays invited until first login."""
     if requested is None:
         return current
-    if requested == ACTIVE and current == INVITED:
-        return INVITED
+    if requested == ACTIVE and current in {INVITED, EXPIRED}:
+        return current
     return requested

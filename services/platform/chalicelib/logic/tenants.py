@@ -85,6 +85,7 @@ def _finish(tenant: TenantItem, admin_name: str | None, created: bool) -> Provis
         name=admin_name, roles={"admin"}, team_ids=set(), status="invited",
         created_at=now, updated_at=now,
     )
+    repository.mark_invitation_due(admin)
     tenant.status = rules.ACTIVE
     tenant.updated_at = now
     with repository.unit_of_work() as uow:

@@ -54,6 +54,7 @@ def invite(tenant_id: str, cmd: InviteUser) -> tuple[UserItem, str]:
         roles=set(cmd.roles), team_ids=team_ids, status=rules.INVITED,
         created_at=now, updated_at=now,
     )
+    repository.mark_invitation_due(user)
     try:
         password = directory.create_user(
             email=cmd.email, tenant_id=tenant_id, user_id=user_id, roles=set(cmd.roles),
@@ -73,6 +74,46 @@ def invite(tenant_id: str, cmd: InviteUser) -> tuple[UserItem, str]:
         claim.delete()
         raise
     return user, password
+
+
+def signed_in(tenant_id: str, user_id: str) -> UserItem:
+    """The caller's own record; the first sign-in turns an invitation into an active user."""
+    user = repository.get_user(tenant_id, user_id)
+    if user is None:
+        raise NotFound("your user record does not exist")
+    if user.status in {rules.INVITED, rules.EXPIRED}:
+        user.status = rules.ACTIVE
+        user.updated_at = clock.iso()
+        repository.clear_due(user)
+        with repository.unit_of_work() as uow:
+            uow.put(user, label="version")
+            uow.emit(UserUpdated(user_id=user.user_id, email=user.email, name=user.name,
+                                 roles=sorted(user.roles), team_ids=sorted(user.team_ids or ()),
+                                 status=user.status), tenant_id)
+    return user
+
+
+def expire_invitations(limit: int = 100) -> int:
+    """Scheduled: invitations unanswered past the temporary password's life are `expired`."""
+    expired = 0
+    for user in repository.due_invitations(limit):
+        repository.clear_due(user)
+        if user.status == rules.INVITED:
+            # the directory knows whether they ever set their own password
+            user.status = rules.ACTIVE if directory.has_signed_in(user.email) else rules.EXPIRED
+            user.updated_at = clock.iso()
+        try:
+            with repository.unit_of_work() as uow:
+                uow.put(user, label="version")
+                if user.status == rules.EXPIRED:
+                    uow.emit(UserUpdated(user_id=user.user_id, email=user.email, name=user.name,
+                                         roles=sorted(user.roles),
+                                         team_ids=sorted(user.team_ids or ()),
+                                         status=user.status), user.tenant_id)
+            expired += user.status == rules.EXPIRED
+        except PreconditionFailed:
+            continue  # changed meanwhile (signed in); the next run sees the new state
+    return expired
 
 
 def update(tenant_id: str, user_id: str, cmd: UpdateUser, if_match: int | None) -> UserItem:

@@ -1,0 +1,224 @@
+"""``python -m infra.local.demo`` (``make demo``): a demo tenant on a running ``make run``.
+
+Provisions "Demo Co", signs in its admin, invites one user of each role (named after the
+people of the Maven sales data set in ``demo-data/``), sets every password to the demo
+password through a real first login, and builds the "Central" team of that data set. Safe
+to repeat: what exists is reused, never duplicated. Each service seeds its own part through
+its function in :data:`SEEDERS`; the domain services add theirs as they arrive.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra.local.login import DEMO_PASSWORD, LoginError, cognito_client, login
+from infra.local.run import read_state, state_file
+
+DATA_DIR = Path(__file__).resolve().parent / "demo-data"
+DOMAIN = "demo-co.example"
+TENANT = {"name": "Demo Co", "plan": "professional", "external_ref": "demo-co",
+          "admin_email": f"admin@{DOMAIN}", "admin_name": "Demo Admin"}
+ROLES = ("manager", "sales_rep", "support_agent", "marketer", "viewer")
+TEAM_OFFICE = "Central"  # a regional office of sales_teams.csv
+
+
+class DemoError(RuntimeError):
+    """The demo cannot go on; the message says why."""
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+
+
+class Api:
+    """JSON over the local gateway, answering problem+json as a readable DemoError."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def call(self, method: str, path: str, body: Any = None, *, token: str | None = None,
+             headers: dict[str, str] | None = None, ok: tuple[int, ...] = (200, 201)) -> Reply:
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base_url + path, data=data, headers=sent,
+                                         method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read()
+        except OSError as exc:
+            message = f"cannot reach {self.base_url} (is `make run` running?): {exc}"
+            raise DemoError(message) from exc
+        parsed = json.loads(raw) if raw else None
+        if status not in ok:
+            detail = parsed.get("detail") if isinstance(parsed, dict) else raw[:200]
+            raise DemoError(f"{method} {path} answered {status}: {detail}")
+        return Reply(status, parsed)
+
+    def every(self, path: str, token: str) -> list[dict[str, Any]]:
+        """Every item of a paginated list."""
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            query = f"?limit=100&cursor={cursor}" if cursor else "?limit=100"
+            page = self.call("GET", path + query, token=token).body
+            items.extend(page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
+
+
+@dataclass
+class Account:
+    email: str
+    role: str
+    name: str
+    user_id: str
+    token: str
+    note: str
+
+
+@dataclass
+class Demo:
+    """What every seeder gets: the API, the tenant, and the accounts made so far."""
+
+    state: dict[str, Any]
+    api: Api
+    tenant_id: str = ""
+    accounts: dict[str, Account] = field(default_factory=dict)  # by role
+
+    def token(self, role: str = "admin") -> str:
+        return self.accounts[role].token
+
+
+def sales_team(office: str) -> tuple[str, list[str]]:
+    """The first manager of ``office`` in sales_teams.csv and that manager's agents."""
+    with (DATA_DIR / "sales_teams.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["regional_office"] == office]
+    if not rows:
+        raise DemoError(f"sales_teams.csv has no regional office {office!r}")
+    manager = rows[0]["manager"]
+    return manager, [row["sales_agent"] for row in rows if row["manager"] == manager]
+
+
+def activate(demo: Demo, email: str, temporary: str | None) -> tuple[str, str]:
+    """Log in, setting the demo password on a first login; returns (token, what happened)."""
+    for password in [p for p in (temporary, DEMO_PASSWORD) if p]:
+        try:
+            token, changed = login(demo.state, email, password, DEMO_PASSWORD)
+            return token, "first login: demo password set" if changed else "existing"
+        except LoginError:
+            continue
+    # A repeat after an interrupted run: invited, never logged in, temporary password lost.
+    client = cognito_client(demo.state)
+    user = client.admin_get_user(UserPoolId=demo.state["user_pool_id"], Username=email)
+    if user.get("UserStatus") != "FORCE_CHANGE_PASSWORD":
+        raise DemoError(f"{email}: the demo password no longer works (changed by hand?)")
+    client.admin_set_user_password(UserPoolId=demo.state["user_pool_id"], Username=email,
+                                   Password=DEMO_PASSWORD, Permanent=True)
+    token, _ = login(demo.state, email, DEMO_PASSWORD)
+    return token, "demo password reset"
+
+
+def provision_tenant(demo: Demo) -> None:
+    """The operator's step: the tenant and its admin (idempotent on external_ref)."""
+    reply = demo.api.call("POST", "/tenants", TENANT,
+                          headers={"X-Operator-Key": demo.state["operator_key"]})
+    tenant, admin = reply.body["tenant"], reply.body["admin"]
+    demo.tenant_id = tenant["tenant_id"]
+    token, note = activate(demo, admin["email"], admin.get("temporary_password"))
+    created = "provisioned" if reply.status == 201 else "already provisioned"
+    demo.accounts["admin"] = Account(admin["email"], "admin", TENANT["admin_name"],
+                                     admin["user_id"], token, f"tenant {created}; {note}")
+
+
+def seed_platform(demo: Demo) -> None:
+    """One user per role, named after the data set's people, and the office's team."""
+    manager_name, agents = sales_team(TEAM_OFFICE)
+    names = dict(zip(ROLES, [manager_name, *agents], strict=False))
+    admin = demo.token()
+    existing: dict[str, dict[str, Any]] | None = None
+    for role in ROLES:
+        email = f"{role}@{DOMAIN}"
+        name = names.get(role, role.replace("_", " ").title())
+        reply = demo.api.call("POST", "/users", {"email": email, "name": name, "roles": [role]},
+                              token=admin, ok=(201, 409))
+        if reply.status == 201:
+            user_id, temporary = reply.body["user_id"], reply.body.get("temporary_password")
+        else:
+            if existing is None:
+                existing = {u["email"]: u for u in demo.api.every("/users", admin)}
+            if email not in existing:
+                raise DemoError(f"{email} is taken by another tenant")
+            user_id, temporary = existing[email]["user_id"], None
+        token, note = activate(demo, email, temporary)
+        demo.accounts[role] = Account(email, role, name, user_id, token,
+                                      ("invited; " if reply.status == 201 else "") + note)
+
+    teams = {team["name"]: team for team in demo.api.every("/teams", admin)}
+    if TEAM_OFFICE not in teams:
+        members = [demo.accounts["manager"].user_id, demo.accounts["sales_rep"].user_id]
+        demo.api.call("POST", "/teams", {"name": TEAM_OFFICE, "manager_id": members[0],
+                                         "member_ids": members}, token=admin)
+        print(f'team "{TEAM_OFFICE}" created: {manager_name} (manager) and {names["sales_rep"]}')
+    else:
+        print(f'team "{TEAM_OFFICE}" exists')
+
+
+#: One seeding function per service, run in this order for each service that is running.
+#: The domain services add theirs here, e.g. contacts: companies from accounts.csv with the
+#: subsidiary_of network; sales: products.csv and sales_pipeline.csv as opportunities owned
+#: by the users above (``demo.token("sales_rep")``).
+SEEDERS: dict[str, Callable[[Demo], None]] = {
+    "platform": seed_platform,
+}
+
+
+def print_accounts(demo: Demo) -> None:
+    rows = [("email", "role", "name", "password", "")]
+    rows += [(a.email, a.role, a.name, DEMO_PASSWORD, a.note) for a in demo.accounts.values()]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    print(f"\nDemo Co ({demo.tenant_id}) on {demo.state['api_url']}:")
+    for row in rows:
+        cells = "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
+        print(f"  {cells}  {row[4]}".rstrip())
+    email = demo.accounts["manager"].email
+    print(f"\nTOKEN=$(python -m infra.local.login {email} '{DEMO_PASSWORD}')\n"
+          f'curl -H "Authorization: Bearer $TOKEN" {demo.state["api_url"]}/me')
+
+
+def main() -> int:
+    state = read_state()
+    if state is None:
+        print(f"no {state_file()}: start the local runtime first (make run)", file=sys.stderr)
+        return 1
+    demo = Demo(state, Api(state["api_url"]))
+    try:
+        provision_tenant(demo)
+        for service, seed in SEEDERS.items():
+            if service in state.get("services", {}):
+                seed(demo)
+            else:
+                print(f"{service} is not running: its demo data is skipped")
+    except (DemoError, LoginError) as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
+    print_accounts(demo)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
