@@ -53,7 +53,9 @@ package: $(STAMP)  ## SERVICE=<svc> STAGE=<stage>: Lambda zip with crm_shared + 
 	@test -f services/$(SERVICE)/app.py || { echo "no service $(SERVICE): one of $(SERVICES)"; exit 2; }
 	$(BIN)/python -m infra.package $(SERVICE) $(STAGE) --out $(BUILD)
 
-deploy: package  ## SERVICE=<svc> STAGE=<stage> [DRY_RUN=1]: aws cloudformation deploy of the package
+# SERVICE=shared (bus, user pool: first) and SERVICE=edge (the public API: last) are
+# stacks with no Lambda code, so they skip `package`. Needs CRM_ARTIFACT_BUCKET for services.
+deploy: $(if $(filter shared edge,$(SERVICE)),$(STAMP),package)  ## SERVICE=<svc|shared|edge> STAGE=<stage> [DRY_RUN=1]: deploy a stack
 	$(BIN)/python -m infra.deploy $(SERVICE) $(STAGE) --build $(BUILD) --region $(REGION) \
 	  $(if $(DRY_RUN),--dry-run,)
 
