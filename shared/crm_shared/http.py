@@ -31,6 +31,7 @@ from crm_shared.errors import (
     InternalError,
     MethodNotAllowed,
     NotFound,
+    PayloadTooLarge,
     PreconditionFailed,
     Problem,
     Unauthorized,
@@ -112,6 +113,10 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(f"the body exceeds {MAX_BODY_BYTES} bytes")
+
+
 def etag(version: int | None) -> str:
     return f'"{version or 0}"'
 
@@ -126,8 +131,11 @@ def dump(value: Any) -> Any:
     return value
 
 
+Headers = dict[str, str | list[str]]
+
+
 def problem_response(problem: Problem, correlation_id: str | None) -> Response:
-    headers = {"Content-Type": PROBLEM_JSON, **problem.headers}
+    headers: Headers = {"Content-Type": PROBLEM_JSON, **problem.headers}
     if correlation_id:
         headers["X-Correlation-Id"] = correlation_id
     return Response(body=json.dumps(problem.body(correlation_id)), status_code=problem.status,
@@ -188,9 +196,7 @@ class ServiceApi:
         try:
             raw = request.raw_body if request.method in {"POST", "PUT", "PATCH"} else b""
             if len(raw or b"") > MAX_BODY_BYTES:
-                from crm_shared.errors import PayloadTooLarge
-
-                raise PayloadTooLarge(f"the body exceeds {MAX_BODY_BYTES} bytes")
+                raise _too_large()
             headers = {k.lower(): v for k, v in request.headers.items()}
             principal = self._authenticate(spec, headers, request)
             context.current().principal = principal
@@ -297,7 +303,7 @@ def _operator(headers: dict[str, str], request: Request) -> Principal:
 
 
 def _json(body: Any, status: int, headers: dict[str, str], correlation_id: str) -> Response:
-    out = {"X-Correlation-Id": correlation_id, **headers}
+    out: Headers = {"X-Correlation-Id": correlation_id, **headers}
     if status == 204:
         return Response(body="", status_code=204, headers=out)
     out.setdefault("Content-Type", "application/json")
@@ -312,7 +318,7 @@ _CHALICE_ERRORS: dict[int, type[Problem]] = {
 
 def _middleware(service: str) -> Callable[[Request, Callable[[Request], Response]], Response]:
     def middleware(request: Request, get_response: Callable[[Request], Response]) -> Response:
-        correlation_id = (request.headers or {}).get("x-correlation-id") or new_id("req")
+        correlation_id = str(request.headers.get("x-correlation-id") or new_id("req"))
         if not re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", correlation_id):
             correlation_id = new_id("req")
         context.begin(correlation_id)
@@ -332,9 +338,9 @@ def _middleware(service: str) -> Callable[[Request, Callable[[Request], Response
 
 def _as_problem(response: Response, correlation_id: str) -> Response:
     """Chalice's own errors (405, 415, 500) leave in the same problem+json shape as ours."""
-    content_type = {k.lower(): v for k, v in (response.headers or {}).items()}.get(
+    content_type = str({k.lower(): v for k, v in (response.headers or {}).items()}.get(
         "content-type", ""
-    )
+    ))
     if response.status_code < 400 or content_type.startswith(PROBLEM_JSON):
         return response
     message = "request failed"
@@ -373,18 +379,16 @@ def handle_local(
     from chalice.local import LocalGatewayException
 
     correlation_id = headers.get("x-correlation-id") or headers.get("X-Correlation-Id") or ""
-    if len(body) > MAX_BODY_BYTES:
-        from crm_shared.errors import PayloadTooLarge
-
-        response = problem_response(PayloadTooLarge(f"the body exceeds {MAX_BODY_BYTES} bytes"),
-                                    correlation_id or None)
-        return response.status_code, dict(response.headers), response.body.encode()
-    try:
-        result = gateway.handle_request(method=method, path=path, headers=headers, body=body)
-    except LocalGatewayException:
-        response = problem_response(NotFound(f"no route {method} {path}", code="no_route"),
-                                    correlation_id or None)
-        return response.status_code, dict(response.headers), response.body.encode()
+    refusal: Problem | None = _too_large() if len(body) > MAX_BODY_BYTES else None
+    if refusal is None:
+        try:
+            result = gateway.handle_request(method=method, path=path, headers=headers, body=body)
+        except LocalGatewayException:
+            refusal = NotFound(f"no route {method} {path}", code="no_route")
+    if refusal is not None:
+        response = problem_response(refusal, correlation_id or None)
+        return response.status_code, {k: str(v) for k, v in response.headers.items()}, \
+            str(response.body).encode()
     out_headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
     for name, values in (result.get("multiValueHeaders") or {}).items():
         out_headers[name] = ", ".join(map(str, values))

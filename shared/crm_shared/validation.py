@@ -16,7 +16,8 @@ M = TypeVar("M", bound=BaseModel)
 class Payload(BaseModel):
     """Base of every request body: unknown fields are an error, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # defer_build: a model's validator is built on first use, not at import (cold starts)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:

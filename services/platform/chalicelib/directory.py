@@ -7,7 +7,6 @@ import string
 from functools import lru_cache
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from crm_shared.errors import Conflict, Unavailable
@@ -18,6 +17,8 @@ _SYMBOLS = "!#$%&*+-=?@^_"
 
 @lru_cache(maxsize=1)
 def _client() -> Any:
+    import boto3  # deferred: most cold starts never touch the directory
+
     settings = get_settings()
     return boto3.client("cognito-idp", region_name=settings.region,
                         endpoint_url=settings.aws_endpoint_url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from crm_shared.auth.api_keys import SCOPE
 from crm_shared.auth.roles import Role
@@ -20,6 +20,12 @@ def _lower(value: str) -> str:
     return value.lower()
 
 
+class Out(BaseModel):
+    """Base of response bodies; built on first use to keep cold starts short."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 class ProvisionTenant(Payload):
     name: str = Name
     plan: Plan = "starter"
@@ -30,7 +36,7 @@ class ProvisionTenant(Payload):
     _email = field_validator("admin_email")(_lower)
 
 
-class TenantOut(BaseModel):
+class TenantOut(Out):
     tenant_id: str
     name: str
     plan: str
@@ -43,7 +49,7 @@ class TenantOut(BaseModel):
     updated_at: str
 
 
-class AdminOut(BaseModel):
+class AdminOut(Out):
     user_id: str
     email: str
     temporary_password: str | None = Field(
@@ -51,7 +57,7 @@ class AdminOut(BaseModel):
     )
 
 
-class ProvisionedOut(BaseModel):
+class ProvisionedOut(Out):
     tenant: TenantOut
     admin: AdminOut
 
@@ -72,7 +78,7 @@ class UpdateUser(Payload):
     status: Literal["active", "disabled"] | None = None
 
 
-class UserOut(BaseModel):
+class UserOut(Out):
     user_id: str
     tenant_id: str
     email: str
@@ -89,7 +95,7 @@ class InvitedOut(UserOut):
     temporary_password: str | None = None
 
 
-class UserPage(BaseModel):
+class UserPage(Out):
     items: list[UserOut]
     next_cursor: str | None
 
@@ -106,7 +112,7 @@ class UpdateTeam(Payload):
     member_ids: list[str] | None = Field(default=None, max_length=50)
 
 
-class TeamOut(BaseModel):
+class TeamOut(Out):
     team_id: str
     name: str
     manager_id: str | None
@@ -116,7 +122,7 @@ class TeamOut(BaseModel):
     version: int
 
 
-class TeamPage(BaseModel):
+class TeamPage(Out):
     items: list[TeamOut]
     next_cursor: str | None
 
@@ -135,7 +141,7 @@ class CreateApiKey(Payload):
         return sorted(set(scopes))
 
 
-class ApiKeyOut(BaseModel):
+class ApiKeyOut(Out):
     key_id: str
     name: str
     role: str
@@ -149,7 +155,7 @@ class NewApiKeyOut(ApiKeyOut):
     api_key: str = Field(description="Shown once; only its hash is stored.")
 
 
-class ApiKeyPage(BaseModel):
+class ApiKeyPage(Out):
     items: list[ApiKeyOut]
     next_cursor: str | None
 

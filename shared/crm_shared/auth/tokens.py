@@ -10,8 +10,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from crm_shared.errors import Unauthorized, Unavailable
 from crm_shared.settings import get_settings
 
@@ -54,6 +52,7 @@ class JwksCache:
         return found
 
     def _refresh(self) -> None:
+        import jwt
         import requests  # deferred: only a cold container pays for it, once
 
         try:
@@ -84,6 +83,8 @@ def verify_id_token(token: str) -> IdentityClaims:
     Only RS256 is accepted (so `alg=none` and HS256-with-the-public-key tricks fail), and
     issuer, audience, expiry and `token_use` are all checked.
     """
+    import jwt  # deferred: event handlers never verify tokens, so they skip its import
+
     settings = get_settings()
     try:
         header = jwt.get_unverified_header(token)

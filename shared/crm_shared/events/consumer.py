@@ -12,14 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pynamodb.attributes import UnicodeAttribute
 
 from crm_shared import clock, context, observability
@@ -27,6 +21,9 @@ from crm_shared.context import Principal
 from crm_shared.dynamo import BaseItem, table_meta, tenant_key
 from crm_shared.events.envelope import Envelope, Event
 from crm_shared.unit_of_work import TransactionConflict, UnitOfWork
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 MARKER_TTL = timedelta(days=15)
 Handler = Callable[[Any, "EventContext", UnitOfWork], None]
@@ -79,10 +76,16 @@ class Consumer:
 
     def process_batch(self, lambda_event: dict[str, Any]) -> dict[str, Any]:
         """Handle an SQS batch; returns `batchItemFailures` naming only the failed records."""
-        processor = BatchProcessor(event_type=EventType.SQS)
-        return process_partial_response(
-            event=lambda_event, record_handler=self._handle_record, processor=processor
+        from aws_lambda_powertools.utilities.batch import (  # deferred: API cold starts skip it
+            BatchProcessor,
+            EventType,
+            process_partial_response,
         )
+
+        processor = BatchProcessor(event_type=EventType.SQS)
+        return dict(process_partial_response(
+            event=lambda_event, record_handler=self._handle_record, processor=processor
+        ))
 
     def _handle_record(self, record: SQSRecord) -> None:
         log = observability.logger(self.service)

@@ -28,7 +28,7 @@ class Event(BaseModel):
     retyping one is a breaking change that the schema test refuses.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     source: ClassVar[str] = ""
     schema_version: ClassVar[int] = 1

@@ -11,8 +11,6 @@ import time
 from functools import lru_cache
 from typing import Any
 
-import boto3
-
 from crm_shared import context, observability
 from crm_shared.events.outbox import OUTBOX_SK, outbox_item_class
 from crm_shared.settings import get_settings
@@ -23,6 +21,8 @@ ATTEMPTS = 3
 
 @lru_cache(maxsize=1)
 def events_client() -> Any:
+    import boto3  # deferred: only the relay function needs it
+
     settings = get_settings()
     return boto3.client("events", region_name=settings.region,
                         endpoint_url=settings.aws_endpoint_url)
@@ -67,7 +67,7 @@ def publish(service: str, records: list[dict[str, Any]]) -> dict[str, Any]:
             except Exception as exc:  # noqa: BLE001 - any client error is retried, then reported
                 log.warning("PutEvents failed", extra={"error": str(exc), "attempt": attempt})
                 results = [{"ErrorCode": "ClientError"}] * len(chunk)
-            retry = []
+            retry: list[dict[str, Any]] = []
             for item, result in zip(chunk, results, strict=False):
                 (retry if result.get("ErrorCode") else published).append(item)
             chunk = retry

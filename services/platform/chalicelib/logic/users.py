@@ -120,7 +120,7 @@ def update(tenant_id: str, user_id: str, cmd: UpdateUser, if_match: int | None) 
     user = get(tenant_id, user_id)
     if if_match is not None and if_match != user.version:
         raise PreconditionFailed("the user changed since you read it", code="version_mismatch")
-    roles = set(cmd.roles) if cmd.roles is not None else set(user.roles)
+    roles: set[str] = set(cmd.roles) if cmd.roles is not None else set(user.roles)
     team_ids = set(cmd.team_ids) if cmd.team_ids is not None else set(user.team_ids or ())
     role_change = rules.diff(set(user.roles), roles)
     team_change = rules.diff(set(user.team_ids or ()), team_ids)

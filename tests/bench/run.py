@@ -1,0 +1,205 @@
+"""`make bench`: the budgets of the issues, measured on moto, printed and written to docs/.
+
+Counts are exact (AWS calls are counted at botocore, items from DynamoDB's own Count);
+times are medians of repeated runs on this machine and only comparable on the same one.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import botocore.client  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+import tests.conftest  # noqa: E402,F401  (the test stage's environment, moto imported first)
+from infra.local.provision import provision  # noqa: E402
+from tests.support.client import OPERATOR, ApiClient, Tenants  # noqa: E402
+from tests.support.services import load_app, service_names  # noqa: E402
+
+Row = tuple[str, str, str, str]
+
+
+class CallCounter:
+    """Counts every AWS API call made through botocore, by service and operation."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.items_read = 0
+        self._original = botocore.client.BaseClient._make_api_call
+
+    @contextmanager
+    def counting(self) -> Iterator[CallCounter]:
+        counter = self
+        original = self._original
+
+        def spy(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            service = client.meta.service_model.service_name
+            counter.calls[f"{service}:{operation}"] += 1
+            result = original(client, operation, params)
+            if operation in {"Query", "Scan"}:
+                counter.items_read += int(result.get("ScannedCount", result.get("Count", 0)))
+            if operation in {"GetItem"}:
+                counter.items_read += 1 if result.get("Item") else 0
+            return result
+
+        self.calls.clear()
+        self.items_read = 0
+        botocore.client.BaseClient._make_api_call = spy  # type: ignore[method-assign]
+        try:
+            yield self
+        finally:
+            botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+    def by_service(self, prefix: str) -> int:
+        return sum(n for key, n in self.calls.items() if key.startswith(prefix))
+
+    def summary(self) -> str:
+        return ", ".join(f"{k} x{n}" for k, n in sorted(self.calls.items())) or "none"
+
+
+def import_time_ratio(service: str, runs: int = 7) -> tuple[float, float, float]:
+    """Median cold import of the service's app vs `import boto3`, interpreter start removed."""
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'services' / service}:{ROOT / 'shared'}"}
+
+    def timed(code: str) -> float:
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, env=env,
+                           cwd=ROOT / "services" / service)
+            samples.append(time.perf_counter() - started)
+        return statistics.median(samples)
+
+    base = timed("pass")
+    boto3_time = timed("import boto3") - base
+    app_time = timed("import app") - base
+    return app_time, boto3_time, app_time / boto3_time
+
+
+def api_costs(platform: ApiClient, tenants: Tenants, counter: CallCounter) -> list[Row]:
+    tenant = tenants.create()
+    platform.get("/me", token=tenant.admin_token)  # first sign-in activates the user
+    rows: list[Row] = []
+    cases: list[tuple[str, str, str, Any, dict[str, str]]] = [
+        ("GET /me", "GET", "/me", None, {}),
+        ("POST /teams", "POST", "/teams", {"name": "Bench"}, {}),
+        ("GET /teams?limit=25", "GET", "/teams?limit=25", None, {}),
+        ("GET /users?limit=25", "GET", "/users?limit=25", None, {}),
+        ("POST /tenants (replay, same external_ref)", "POST", "/tenants", None, OPERATOR),
+    ]
+    replay = {"name": "Bench", "plan": "starter", "admin_email": tenant.admin_email,
+              "external_ref": tenant.admin_email.split("@")[0]}
+    for label, method, path, body, headers in cases:
+        payload = replay if label.startswith("POST /tenants") else body
+        token = None if headers else tenant.admin_token
+        with counter.counting():
+            reply = platform.request(method, path, payload, token=token, headers=headers)
+        assert reply.status < 300, (label, reply.json)
+        dynamo = counter.by_service("dynamodb:")
+        rows.append((label, str(dynamo), str(counter.items_read), counter.summary()))
+    return rows
+
+
+def list_page_cost(platform: ApiClient, tenants: Tenants, counter: CallCounter,
+                   sizes: tuple[int, ...]) -> list[Row]:
+    """Items DynamoDB reads for one page of 25 as the tenant grows: the page, not the table."""
+    sys.modules.pop("chalicelib.repository", None)
+    load_app("platform")
+    from chalicelib import repository
+    from chalicelib.models import TeamItem
+
+    rows = []
+    for size in sizes:
+        tenant = tenants.create()
+        with TeamItem.batch_write() as batch:
+            for n in range(size):
+                batch.save(repository.new_team(
+                    team_id=f"tea_{n:026d}", tenant_id=tenant.tenant_id, name=f"Team {n}",
+                    created_at="2026-01-01T00:00:00.000Z", updated_at="2026-01-01T00:00:00.000Z"))
+        with counter.counting():
+            reply = platform.get("/teams?limit=25", token=tenant.admin_token)
+        assert reply.status == 200 and len(reply.json["items"]) == 25
+        label = f"GET /teams?limit=25 with {size:,} teams"
+        rows.append((label, str(counter.by_service("dynamodb:")),
+                     str(counter.items_read), counter.summary()))
+    return rows
+
+
+def outbox_cost(platform: ApiClient, tenants: Tenants, counter: CallCounter,
+                runtime: Any) -> list[Row]:
+    runtime.pump_stream()
+    for _ in range(30):
+        tenants.create()
+    with counter.counting():
+        runtime.pump_stream()
+    put_calls = counter.calls.get("events:PutEvents", 0)
+    published = 30
+    per_call = published / put_calls if put_calls else 0.0
+    return [("outbox relay: 30 writes' events", str(put_calls) + " PutEvents",
+             f"{per_call:.1f} events/call", counter.summary())]
+
+
+def main() -> int:
+    counter = CallCounter()
+    rows: list[Row] = []
+    with mock_aws():
+        resources = provision("test", service_names(), None, "us-east-1")
+        os.environ["CRM_USER_POOL_ID"] = resources["user_pool_id"]
+        os.environ["CRM_USER_POOL_CLIENT_ID"] = resources["user_pool_client_id"]
+        from crm_shared.settings import get_settings
+
+        get_settings.cache_clear()
+        import boto3
+
+        from infra.local.lambda_runtime import ServiceRuntime
+
+        session = boto3.session.Session(region_name="us-east-1")
+        platform = ApiClient("platform", load_app("platform"), resources)
+        tenants = Tenants(platform, session.client("cognito-idp"), resources)
+        runtime = ServiceRuntime(load_app("platform"), resources["services"]["platform"],
+                                 session, None)
+        rows += api_costs(platform, tenants, counter)
+        rows += list_page_cost(platform, tenants, counter, (1_000, 5_000))
+        rows += outbox_cost(platform, tenants, counter, runtime)
+    ratios = [(svc, *import_time_ratio(svc)) for svc in service_names()]
+    report = render(rows, ratios)
+    print(report)
+    (ROOT / "docs" / "benchmarks.md").write_text(report)
+    return 0
+
+
+def render(rows: list[Row], ratios: list[tuple[str, float, float, float]]) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Reproduce with `make bench` (moto in-process; counts are exact, times depend on the",
+        "machine). Budgets: `GET /me` at most 1 DynamoDB call with the JWKS cached; each",
+        "service's `app` import at most 1.5x `import boto3`; a list page reads the page, not",
+        "the table; the outbox relay batches up to 10 events per `PutEvents`.",
+        "",
+        "| operation | DynamoDB calls | items read | AWS calls |",
+        "|---|---|---|---|",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
+        "",
+        "| service | `import app` (s) | `import boto3` (s) | ratio (budget 1.5) |",
+        "|---|---|---|---|",
+        *[f"| {s} | {a:.3f} | {b:.3f} | {r:.2f} |" for s, a, b, r in ratios],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
