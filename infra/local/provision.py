@@ -59,7 +59,9 @@ DROPPED_TYPE_PREFIXES: tuple[str, ...] = (
 )
 #: moto has no CloudFormation model for queue policies (it would warn and skip
 #: them) and does not enforce them on EventBridge -> SQS delivery anyway.
-DROPPED_TYPES: frozenset[str] = frozenset({"AWS::SQS::QueuePolicy"})
+# moto has no CloudFormation for these; the local runtime needs neither (moto enforces no
+# queue policy, and run.py hands every service a signing secret of its own).
+DROPPED_TYPES: frozenset[str] = frozenset({"AWS::SQS::QueuePolicy", "AWS::SecretsManager::Secret"})
 
 #: Stack states whose resources all exist, so that the stack can be reused.
 _USABLE_STACK_STATES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"})
