@@ -151,6 +151,32 @@ def outbox_cost(platform: ApiClient, tenants: Tenants, counter: CallCounter,
              f"{per_call:.1f} events/call", counter.summary())]
 
 
+def event_delay(samples: int = 20) -> Row:
+    """Write -> consumer delay in the local runtime: POST /tenants answered, until the
+    platform's consumer logs the TenantProvisioned it handled (outbox, stream, bus, SQS)."""
+    import tempfile
+
+    from tests.support.local_runtime import http, started, wait_for_state
+
+    delays = []
+    with tempfile.TemporaryDirectory() as tmp, started(Path(tmp) / "crm") as running:
+        process, output, state_path = running
+        state = wait_for_state(process, output, state_path)
+        for n in range(samples):
+            status, _, body = http("POST", f"{state['api_url']}/tenants", {
+                "name": "Bench", "plan": "starter", "admin_email": f"bench-{n}@example.com",
+                "external_ref": f"bench-{n}"}, headers={"X-Operator-Key": state["operator_key"]})
+            answered = time.monotonic()
+            assert status == 201, body
+            tenant_id = body["tenant"]["tenant_id"]
+            output.wait_for(rf"handled TenantProvisioned \S+ \(tenant {tenant_id}\)", 30)
+            delays.append(time.monotonic() - answered)
+    delays.sort()
+    p95 = delays[max(0, round(0.95 * len(delays)) - 1)]
+    return ("write -> consumer delay, local runtime", f"median {statistics.median(delays):.2f} s",
+            f"p95 {p95:.2f} s", f"{samples} provisionings")
+
+
 def main() -> int:
     counter = CallCounter()
     rows: list[Row] = []
@@ -173,6 +199,7 @@ def main() -> int:
         rows += api_costs(platform, tenants, counter)
         rows += list_page_cost(platform, tenants, counter, (1_000, 5_000))
         rows += outbox_cost(platform, tenants, counter, runtime)
+    rows.append(event_delay())
     ratios = [(svc, *import_time_ratio(svc)) for svc in service_names()]
     report = render(rows, ratios)
     print(report)
