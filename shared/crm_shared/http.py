@@ -150,9 +150,9 @@ def problem_response(problem: Problem, correlation_id: str | None) -> Response:
 class ServiceApi:
     """A Chalice blueprint whose routes carry a `RouteSpec` and the shared request pipeline."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, feature: str = "api") -> None:
         self.service = service
-        self.blueprint = Blueprint(f"crm_{service}_api")
+        self.blueprint = Blueprint(f"crm_{service}_{feature}")
         self.routes: list[RouteSpec] = []
 
     def route(
@@ -167,10 +167,11 @@ class ServiceApi:
         response: type[BaseModel] | None = None,
         status: int = 200,
         summary: str = "",
+        name: str | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
             spec = RouteSpec(
-                service=self.service, path=path, method=method, name=handler.__name__,
+                service=self.service, path=path, method=method, name=name or handler.__name__,
                 auth=auth, roles=frozenset(roles), api_keys=api_keys, body=body,
                 response=response, status=status,
                 summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
@@ -182,7 +183,7 @@ class ServiceApi:
                 request = self.blueprint.current_request
                 return self._dispatch(spec, handler, request, params)
 
-            view.__name__ = f"{handler.__name__}_{method.lower()}"
+            view.__name__ = f"{spec.name}_{method.lower()}"
             # operator routes are IAM-signed in the cloud: API Gateway checks the signature
             authorizer = IAMAuthorizer() if auth == AUTH_OPERATOR else None
             self.blueprint.route(
@@ -366,13 +367,18 @@ def _as_problem(response: Response, correlation_id: str) -> Response:
     return problem_response(problem, correlation_id)
 
 
-def create_app(service: str, api: ServiceApi) -> Chalice:
-    """A service's Chalice app with the shared middleware and its routes registered."""
+def create_app(service: str, *apis: ServiceApi) -> Chalice:
+    """A service's Chalice app with the shared middleware and its routes registered.
+
+    A large service declares its routes in several `ServiceApi`s (one per feature); the
+    app's `crm_routes` lists them all for the gateway, the docs and the isolation suite.
+    """
     app = Chalice(app_name=f"crm-{service}", configure_logs=False)
     app.register_middleware(_middleware(service), "http")
-    app.register_blueprint(api.blueprint)
+    for api in apis:
+        app.register_blueprint(api.blueprint)
     app.crm_service = service  # type: ignore[attr-defined]
-    app.crm_api = api  # type: ignore[attr-defined]
+    app.crm_routes = [spec for api in apis for spec in api.routes]  # type: ignore[attr-defined]
     return app
 
 

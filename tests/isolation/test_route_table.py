@@ -21,7 +21,7 @@ from tests.support.services import load_app, service_names
 
 
 def _routes() -> list[RouteSpec]:
-    return [spec for name in service_names() for spec in load_app(name).app.crm_api.routes]
+    return [spec for name in service_names() for spec in load_app(name).app.crm_routes]
 
 
 ROUTES = _routes()

@@ -60,3 +60,8 @@ def runtimes(aws: dict[str, Any], session: Any) -> dict[str, Any]:
     return {name: ServiceRuntime(load_app(name), aws["services"][name], session, None,
                                  retry_delay=0)
             for name in service_names()}
+
+
+@pytest.fixture(scope="session")
+def contacts(clients: dict[str, ApiClient]) -> ApiClient:
+    return clients["contacts"]

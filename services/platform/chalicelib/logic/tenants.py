@@ -94,6 +94,7 @@ def _finish(tenant: TenantItem, admin_name: str | None, created: bool) -> Provis
         uow.emit(TenantProvisioned(
             tenant_id=tenant.tenant_id, name=tenant.name, plan=tenant.plan,
             admin_user_id=admin.user_id, admin_email=admin.email,
+            settings=dict(tenant.settings or {}),
         ), tenant.tenant_id)
     shown = password if get_settings().is_local else None
     return Provisioned(tenant, admin, created, shown)

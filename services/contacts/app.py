@@ -1,0 +1,11 @@
+"""The contacts service's Lambda entry point: wiring only, no business rules."""
+
+from chalicelib import SERVICE
+from chalicelib.consumers import consumer
+from chalicelib.contacts.api import api as contacts_api
+from chalicelib.properties.api import api as properties_api
+from crm_shared.events.wiring import wire_events
+from crm_shared.http import create_app
+
+app = create_app(SERVICE, properties_api, contacts_api)
+handle_events, publish_outbox = wire_events(app, SERVICE, consumer)

@@ -1,0 +1,3 @@
+"""The contacts service: people, companies, their network, the 360 timeline, consent."""
+
+SERVICE = "contacts"

@@ -1,0 +1,19 @@
+"""Events the contacts service reacts to."""
+
+from __future__ import annotations
+
+from chalicelib import SERVICE, tenancy
+from crm_shared.events.builtin import subscribe_api_keys
+from crm_shared.events.catalog import TenantProvisioned
+from crm_shared.events.consumer import Consumer, EventContext
+from crm_shared.unit_of_work import UnitOfWork
+
+consumer = Consumer(SERVICE)
+subscribe_api_keys(consumer)
+
+
+@consumer.on(TenantProvisioned)
+def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) -> None:
+    """Keep the tenant settings contacts need (phone region, record visibility)."""
+    known = {k: v for k, v in event.settings.items() if k in tenancy.DEFAULTS}
+    uow.put(tenancy.settings_item(event.tenant_id, known), label="settings")

@@ -1,0 +1,111 @@
+"""Contact routes: thin; the rules live in logic.py and search.py."""
+
+from __future__ import annotations
+
+from chalicelib import SERVICE, tenancy
+from chalicelib.contacts import logic, repository, search
+from chalicelib.contacts.schemas import (
+    ChangePage,
+    ContactCreate,
+    ContactFields,
+    ContactOut,
+    ContactPage,
+    SearchPage,
+    SearchPlan,
+)
+from crm_shared.auth.roles import ALL_ROLES, WRITERS, visibility
+from crm_shared.errors import BadRequest
+from crm_shared.filters import SearchRequest
+from crm_shared.http import ApiRequest, Reply, ServiceApi, etag
+from crm_shared.pagination import parse_limit
+
+api = ServiceApi(SERVICE, "contacts")
+LIST_FILTERS = ("owner_id", "team_id", "company_id", "lifecycle_stage")
+
+
+def shown(item: object) -> Reply:
+    body = ContactOut(**logic.record(item))  # type: ignore[arg-type]
+    return Reply(body, headers={"ETag": etag(body.version)})
+
+
+@api.route("/contacts", "POST", roles=WRITERS, body=ContactCreate, response=ContactOut,
+           status=201)
+def create_contact(req: ApiRequest) -> Reply:
+    """Create a contact; a known email or phone is a 409 naming it (`?on_duplicate=`)."""
+    result = logic.create(req.principal, req.tenant_id, req.body,
+                          req.query.get("on_duplicate", "reject"))
+    reply = shown(result.item)
+    reply.status = 201 if result.created else 200
+    reply.headers["Location"] = f"/contacts/{result.item.contact_id}"
+    return reply
+
+
+@api.route("/contacts", "GET", roles=ALL_ROLES, response=ContactPage)
+def list_contacts(req: ApiRequest) -> ContactPage:
+    """A page of contacts, newest change first; filter by one of owner_id, team_id,
+    company_id, lifecycle_stage, tag, and by updated_since."""
+    limit = parse_limit(req.query.get("limit"))
+    filters = {k: req.query[k] for k in LIST_FILTERS if req.query.get(k)}
+    tag = req.query.get("tag")
+    if len(filters) + bool(tag) > 1:
+        raise BadRequest.for_field("owner_id", "filter by one of owner_id, team_id, "
+                                   "company_id, lifecycle_stage or tag at a time; use "
+                                   "POST /contacts/search to combine filters")
+    seen = visibility(req.principal, str(tenancy.settings_of(req.tenant_id).get(
+        "record_visibility", "team")))
+    if tag:
+        entries, cursor = repository.entries(req.tenant_id, repository.tag_pk(
+            req.tenant_id, tag.lower()), limit, req.query.get("cursor"))
+        records = [e.record for e in entries]
+    else:
+        field, value = next(iter(filters.items()), (None, None))
+        items, cursor = repository.list_records(
+            req.tenant_id, limit, req.query.get("cursor"), field, value,
+            since=req.query.get("updated_since"))
+        records = [logic.record(i) for i in items if not i.deleted]
+    visible = [r for r in records if seen.allows(r.get("owner_id"), r.get("team_id"))]
+    return ContactPage(items=[ContactOut(**r) for r in visible], next_cursor=cursor)
+
+
+@api.route("/contacts/search", "POST", roles=ALL_ROLES, body=SearchRequest,
+           response=SearchPage)
+def search_contacts(req: ApiRequest) -> SearchPage:
+    """Search with filter_groups (OR of ANDs); the answer says which index served it."""
+    request = search.parse(req.body.model_dump(mode="json", exclude_none=True))
+    settings = tenancy.settings_of(req.tenant_id)
+    seen = visibility(req.principal, str(settings.get("record_visibility", "team")))
+    result = search.run(req.tenant_id, request, seen, str(settings["default_phone_region"]))
+    return SearchPage(items=[ContactOut(**r) for r in result.items], next_cursor=result.cursor,
+                      plan=SearchPlan(index=result.index, tenant_wide=result.tenant_wide,
+                                      residual_filters=result.residual))
+
+
+@api.route("/contacts/changes", "GET", roles=ALL_ROLES, response=ChangePage)
+def contact_changes(req: ApiRequest) -> ChangePage:
+    """Upserts and tombstones since the `since` cursor, oldest first (offline sync)."""
+    items, next_since, more = repository.changes(
+        req.tenant_id, parse_limit(req.query.get("limit")), req.query.get("since"))
+    changes = [{"op": "delete" if i.deleted else "upsert", "contact_id": i.contact_id,
+                "updated_at": i.updated_at,
+                "contact": None if i.deleted else ContactOut(**logic.record(i))} for i in items]
+    return ChangePage(items=changes, next_since=next_since, has_more=more)  # type: ignore[arg-type]
+
+
+@api.route("/contacts/{contact_id}", "GET", roles=ALL_ROLES, response=ContactOut)
+def get_contact(req: ApiRequest, contact_id: str) -> Reply:
+    """Read a contact: one GetItem."""
+    return shown(logic.get(req.principal, req.tenant_id, contact_id))
+
+
+@api.route("/contacts/{contact_id}", "PATCH", roles=WRITERS, body=ContactFields,
+           response=ContactOut)
+def update_contact(req: ApiRequest, contact_id: str) -> Reply:
+    """Change the fields sent (merge-patch); `If-Match` makes it conditional."""
+    return shown(logic.update(req.principal, req.tenant_id, contact_id, req.body,
+                              req.if_match()))
+
+
+@api.route("/contacts/{contact_id}", "DELETE", roles=WRITERS, status=204)
+def delete_contact(req: ApiRequest, contact_id: str) -> None:
+    """Delete a contact; a tombstone stays for sync clients for 30 days."""
+    logic.delete(req.principal, req.tenant_id, contact_id)

@@ -1,0 +1,103 @@
+"""POST /contacts/search: the shared filter grammar, served by one index Query, never a Scan.
+
+The planner picks the narrowest lookup the filters allow: an email or phone claim, a tag
+or name entry, one of the list indexes; only when none fits does it read the tenant-wide
+index, and the answer's `plan` says so. Filters the lookup cannot apply are checked on the
+page it read, so a page costs what it reads whatever the tenant's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.contacts import logic, repository
+from crm_shared.auth.roles import Visibility
+from crm_shared.contact_data import normalize_email, normalize_phone
+from crm_shared.errors import ValidationFailed
+from crm_shared.filters import Filter, FilterError, IndexSpec, SearchRequest, parse_search, plan
+
+FIELDS = {
+    "email", "phone", "tags", "name", "first_name", "last_name", "owner_id", "team_id",
+    "company_id", "lifecycle_stage", "source", "title", "created_at", "updated_at",
+    "properties", "birthday",
+}
+LIST_INDEXES = [IndexSpec(name=field, partition_field=field, sort_field="updated_at")
+                for field in repository.LIST_INDEXES]
+
+
+@dataclass
+class Result:
+    items: list[dict[str, Any]]
+    cursor: str | None
+    index: str
+    tenant_wide: bool
+    residual: int
+
+
+def searchable(contact: dict[str, Any]) -> dict[str, Any]:
+    """The record with the derived fields filters may name (email, phone, name)."""
+    return {
+        **contact,
+        "email": [e["address"] for e in contact.get("emails") or []],
+        "phone": [p["number"] for p in contact.get("phones") or []],
+        "name": " ".join(p for p in (contact.get("first_name"), contact.get("last_name")) if p),
+    }
+
+
+def parse(payload: Any) -> SearchRequest:
+    try:
+        return parse_search(payload, allowed_fields=FIELDS)
+    except FilterError as exc:
+        raise ValidationFailed("invalid search: " + str(exc), errors=exc.errors) from None
+
+
+def _single_eq(request: SearchRequest, field: str) -> Filter | None:
+    if len(request.filter_groups) != 1:
+        return None
+    return next((f for f in request.filter_groups[0].filters
+                 if f.field == field and f.operator == "eq" and isinstance(f.value, str)), None)
+
+
+def run(tenant_id: str, request: SearchRequest, seen: Visibility,
+        default_region: str) -> Result:
+    lookup = _entry_lookup(tenant_id, request, default_region)
+    if lookup is not None:
+        pk, prefix, index = lookup
+        found, cursor = repository.entries(tenant_id, pk, request.limit, request.cursor, prefix)
+        records = [entry.record for entry in found]
+        tenant_wide = False
+    else:
+        chosen = plan(request, LIST_INDEXES)
+        field = chosen.index.name if chosen else None
+        value = str(chosen.partition_value) if chosen else None
+        items, cursor = repository.list_records(tenant_id, request.limit, request.cursor,
+                                                field, value)
+        records = [logic.record(item) for item in items if not item.deleted]
+        index = f"contacts_by_{field}" if field else "contacts_all"
+        tenant_wide = chosen is None
+    matches = [r for r in records
+               if request.matches(searchable(r)) and seen.allows(r.get("owner_id"),
+                                                                 r.get("team_id"))]
+    filters = sum(len(g.filters) for g in request.filter_groups)
+    return Result(matches, cursor, index, tenant_wide, filters)
+
+
+def _entry_lookup(tenant_id: str, request: SearchRequest,
+                  region: str) -> tuple[str, str | None, str] | None:
+    email = _single_eq(request, "email")
+    if email is not None:
+        value = normalize_email(str(email.value), "filter_groups[0].filters.value")
+        return repository.claim_pk(tenant_id, "EMAIL", value), None, "contact_email"
+    phone = _single_eq(request, "phone")
+    if phone is not None:
+        value = normalize_phone(str(phone.value), region, "filter_groups[0].filters.value")
+        return repository.claim_pk(tenant_id, "PHONE", value), None, "contact_phone"
+    tag = _single_eq(request, "tags")
+    if tag is not None:
+        return repository.tag_pk(tenant_id, str(tag.value).lower()), None, "contact_tag"
+    if len(request.filter_groups) == 1:
+        for flt in request.filter_groups[0].filters:
+            if flt.field == "name" and flt.operator == "prefix" and isinstance(flt.value, str):
+                return repository.name_pk(tenant_id), flt.value.lower(), "contact_name"
+    return None

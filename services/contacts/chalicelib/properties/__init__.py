@@ -1,0 +1,1 @@
+"""Custom fields: each tenant's own properties on contacts and companies."""
