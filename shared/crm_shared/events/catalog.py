@@ -170,7 +170,7 @@ class ConsentChanged(ContactsEvent):
     channel: str
     status: str
     legal_basis: str | None = None
-    source: str | None = None
+    obtained_from: str | None = None  # where consent was given: a form, an import, a call
     changed_at: str
 
 
