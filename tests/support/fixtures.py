@@ -26,6 +26,9 @@ def aws() -> Iterator[dict[str, Any]]:
         resources = provision("test", service_names(), None, "us-east-1")
         os.environ["CRM_USER_POOL_ID"] = resources["user_pool_id"]
         os.environ["CRM_USER_POOL_CLIENT_ID"] = resources["user_pool_client_id"]
+        contacts = resources["services"].get("contacts", {})
+        if contacts.get("files_bucket_name"):
+            os.environ["CRM_FILES_BUCKET"] = contacts["files_bucket_name"]
         from crm_shared.settings import get_settings
 
         get_settings.cache_clear()

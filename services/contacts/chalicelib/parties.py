@@ -1,0 +1,43 @@
+"""What each feature does when a party (contact or company) is merged, erased or exported.
+
+Merge, GDPR erasure and data export must reach every place a person's data lives. Each
+feature registers its part here when it is imported, so adding a feature cannot forget them:
+- a mover re-points the feature's records from a merged party to the survivor;
+- an eraser removes the person's personal data from the feature's records;
+- an exporter returns everything the feature holds about the person.
+Each returns how many records it touched (movers, erasers) or the records (exporters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Mover = Callable[[str, str, str], int]  # (tenant_id, from_party_id, to_party_id)
+Eraser = Callable[[str, str], int]  # (tenant_id, party_id)
+Exporter = Callable[[str, str], list[dict[str, Any]]]  # (tenant_id, party_id)
+
+MOVERS: dict[str, Mover] = {}
+ERASERS: dict[str, Eraser] = {}
+EXPORTERS: dict[str, Exporter] = {}
+
+
+def mover(name: str) -> Callable[[Mover], Mover]:
+    def register(fn: Mover) -> Mover:
+        MOVERS[name] = fn
+        return fn
+    return register
+
+
+def eraser(name: str) -> Callable[[Eraser], Eraser]:
+    def register(fn: Eraser) -> Eraser:
+        ERASERS[name] = fn
+        return fn
+    return register
+
+
+def exporter(name: str) -> Callable[[Exporter], Exporter]:
+    def register(fn: Exporter) -> Exporter:
+        EXPORTERS[name] = fn
+        return fn
+    return register

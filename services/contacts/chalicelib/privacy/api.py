@@ -1,0 +1,8 @@
+"""Routes of the privacy feature."""
+
+from __future__ import annotations
+
+from chalicelib import SERVICE
+from crm_shared.http import ServiceApi
+
+api = ServiceApi(SERVICE, "privacy")
