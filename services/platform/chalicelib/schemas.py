@@ -26,9 +26,19 @@ class Out(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
 
+class TenantSettings(Payload):
+    """Defaults every service applies to the tenant's data."""
+
+    record_visibility: Literal["own", "team", "all"] = "team"
+    default_phone_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    timezone: str = Field(default="UTC", max_length=64)
+
+
 class ProvisionTenant(Payload):
     name: str = Name
     plan: Plan = "starter"
+    settings: TenantSettings = Field(default_factory=TenantSettings)
     admin_email: EmailStr
     admin_name: str | None = Field(default=None, max_length=200)
     external_ref: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+$")

@@ -225,3 +225,22 @@ def test_viewers_read_but_do_not_write_and_reps_see_only_theirs(
     assert [c["contact_id"] for c in listed] == [mine["contact_id"]]
     assert contacts.get(f"/contacts/{admins['contact_id']}", token=viewer).status == 200
     assert contacts.post("/contacts", person(), token=viewer).status == 403
+
+
+def test_phones_use_the_tenants_region_from_provisioning(
+    contacts: ApiClient, platform: ApiClient, tenants: Tenants, runtimes: dict[str, Any]
+) -> None:
+    from tests.support.client import OPERATOR
+
+    ref = unique("uk-")
+    reply = platform.post("/tenants", {"name": "UK Ltd", "admin_email": f"{ref}@example.com",
+                                       "external_ref": ref,
+                                       "settings": {"default_phone_region": "GB"}},
+                          headers=OPERATOR)
+    assert reply.status == 201, reply.json
+    token = tenants.login(f"{ref}@example.com", reply.json["admin"]["temporary_password"])
+    settle(runtimes)  # TenantProvisioned carries the settings to the contacts service
+    made = contacts.post("/contacts", {"first_name": "Sid", "phones": [{"number": "020 7946 0958"}]},
+                         token=token)
+    assert made.status == 201, made.json
+    assert made.json["phones"][0]["number"] == "+442079460958"

@@ -85,6 +85,10 @@ def test_bad_provisioning_input_names_the_field(platform: ApiClient) -> None:
         ({k: v for k, v in provision_body().items() if k != "external_ref"}, 422,
          "external_ref"),
         (provision_body(external_ref="has spaces"), 422, "external_ref"),
+        (provision_body(settings={"default_phone_region": "gb"}), 422,
+         "settings.default_phone_region"),
+        (provision_body(settings={"record_visibility": "everyone"}), 422,
+         "settings.record_visibility"),
         ([1, 2], 400, "body"),
     ]
     for body, status, field in cases:

@@ -39,7 +39,8 @@ def provision(cmd: ProvisionTenant) -> Provisioned:
     tenant = repository.new_tenant(
         tenant_id=tenant_id, name=cmd.name, plan=cmd.plan, admin_email=cmd.admin_email,
         admin_user_id=admin_id, external_ref=cmd.external_ref, status=rules.PROVISIONING,
-        settings=dict(rules.DEFAULT_SETTINGS), created_at=now, updated_at=now,
+        settings={**rules.DEFAULT_SETTINGS, **cmd.settings.model_dump()},
+        created_at=now, updated_at=now,
     )
     try:
         with repository.unit_of_work() as uow:
