@@ -26,6 +26,7 @@ from moto import mock_aws  # noqa: E402
 import tests.conftest  # noqa: E402,F401  (the test stage's environment, moto imported first)
 from infra.local.provision import provision  # noqa: E402
 from tests.support.client import OPERATOR, ApiClient, Tenants  # noqa: E402
+from tests.support.environment import configure  # noqa: E402
 from tests.support.services import load_app, service_names  # noqa: E402
 
 Row = tuple[str, str, str, str]
@@ -137,6 +138,59 @@ def list_page_cost(platform: ApiClient, tenants: Tenants, counter: CallCounter,
     return rows
 
 
+def contact_costs(contacts: ApiClient, tenants: Tenants, counter: CallCounter,
+                  runtimes_settle: Any) -> list[Row]:
+    """The contacts budgets: get 1 call, create 1 transaction, search by email 1 Query."""
+    tenant = tenants.create()
+    runtimes_settle()
+    body = {"first_name": "Bench", "emails": [{"address": "bench@example.com"}],
+            "phones": [{"number": "+14155550100"}], "tags": ["a", "b"]}
+    rows: list[Row] = []
+    with counter.counting():
+        created = contacts.post("/contacts", body, token=tenant.admin_token)
+    assert created.status == 201, created.json
+    rows.append(("POST /contacts (2 claims, 2 tags)", str(counter.by_service("dynamodb:")),
+                 str(counter.items_read), counter.summary()))
+    contact_id = created.json["contact_id"]
+    search = {"filter_groups": [{"filters": [
+        {"field": "email", "operator": "eq", "value": "bench@example.com"}]}]}
+    for label, method, path, payload in [
+        ("GET /contacts/{id}", "GET", f"/contacts/{contact_id}", None),
+        ("PATCH /contacts/{id}", "PATCH", f"/contacts/{contact_id}", {"title": "CTO"}),
+        ("POST /contacts/search (email)", "POST", "/contacts/search", search),
+    ]:
+        with counter.counting():
+            reply = contacts.request(method, path, payload, token=tenant.admin_token)
+        assert reply.status == 200, (label, reply.json)
+        rows.append((label, str(counter.by_service("dynamodb:")), str(counter.items_read),
+                     counter.summary()))
+    return rows
+
+
+def contact_list_cost(contacts: ApiClient, tenants: Tenants, counter: CallCounter,
+                      sizes: tuple[int, ...]) -> list[Row]:
+    """Items read for a page of 25 contacts as the tenant grows."""
+    load_app("contacts")
+    from chalicelib.contacts import repository
+    from chalicelib.contacts.models import ContactItem
+
+    rows = []
+    for size in sizes:
+        tenant = tenants.create()
+        with ContactItem.batch_write() as batch:
+            for n in range(size):
+                batch.save(repository.new_record(tenant.tenant_id, f"con_{n:026d}",
+                                                 {"first_name": f"P{n}"},
+                                                 f"2026-01-01T00:00:{n % 60:02d}.000Z"))
+        with counter.counting():
+            reply = contacts.get("/contacts?limit=25", token=tenant.admin_token)
+        assert reply.status == 200 and len(reply.json["items"]) == 25, reply.json
+        rows.append((f"GET /contacts?limit=25 with {size:,} contacts",
+                     str(counter.by_service("dynamodb:")), str(counter.items_read),
+                     counter.summary()))
+    return rows
+
+
 def outbox_cost(platform: ApiClient, tenants: Tenants, counter: CallCounter,
                 runtime: Any) -> list[Row]:
     runtime.pump_stream()
@@ -182,11 +236,7 @@ def main() -> int:
     rows: list[Row] = []
     with mock_aws():
         resources = provision("test", service_names(), None, "us-east-1")
-        os.environ["CRM_USER_POOL_ID"] = resources["user_pool_id"]
-        os.environ["CRM_USER_POOL_CLIENT_ID"] = resources["user_pool_client_id"]
-        from crm_shared.settings import get_settings
-
-        get_settings.cache_clear()
+        configure(resources)
         import boto3
 
         from infra.local.lambda_runtime import ServiceRuntime
@@ -198,6 +248,17 @@ def main() -> int:
                                  session, None)
         rows += api_costs(platform, tenants, counter)
         rows += list_page_cost(platform, tenants, counter, (1_000, 5_000))
+        contacts = ApiClient("contacts", load_app("contacts"), resources)
+        runtimes = {name: ServiceRuntime(load_app(name), resources["services"][name], session,
+                                         None) for name in service_names()}
+
+        def settle_all() -> None:
+            from tests.support.events import settle
+
+            settle(runtimes)
+
+        rows += contact_costs(contacts, tenants, counter, settle_all)
+        rows += contact_list_cost(contacts, tenants, counter, (1_000, 20_000))
         rows += outbox_cost(platform, tenants, counter, runtime)
     rows.append(event_delay())
     ratios = [(svc, *import_time_ratio(svc)) for svc in service_names()]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from moto import mock_aws
 
 from infra.local.provision import provision
 from tests.support.client import ApiClient, Tenants
+from tests.support.environment import configure
 from tests.support.services import load_app, service_names
 
 
@@ -24,14 +24,7 @@ def aws() -> Iterator[dict[str, Any]]:
     """
     with mock_aws():
         resources = provision("test", service_names(), None, "us-east-1")
-        os.environ["CRM_USER_POOL_ID"] = resources["user_pool_id"]
-        os.environ["CRM_USER_POOL_CLIENT_ID"] = resources["user_pool_client_id"]
-        contacts = resources["services"].get("contacts", {})
-        if contacts.get("files_bucket_name"):
-            os.environ["CRM_FILES_BUCKET"] = contacts["files_bucket_name"]
-        from crm_shared.settings import get_settings
-
-        get_settings.cache_clear()
+        configure(resources)
         yield resources
 
 
