@@ -240,7 +240,7 @@ def test_phones_use_the_tenants_region_from_provisioning(
     assert reply.status == 201, reply.json
     token = tenants.login(f"{ref}@example.com", reply.json["admin"]["temporary_password"])
     settle(runtimes)  # TenantProvisioned carries the settings to the contacts service
-    made = contacts.post("/contacts", {"first_name": "Sid", "phones": [{"number": "020 7946 0958"}]},
-                         token=token)
+    made = contacts.post("/contacts", {"first_name": "Sid",
+                                       "phones": [{"number": "020 7946 0958"}]}, token=token)
     assert made.status == 201, made.json
     assert made.json["phones"][0]["number"] == "+442079460958"
