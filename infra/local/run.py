@@ -230,6 +230,7 @@ def service_environment(
         "CRM_OPERATOR_KEY": secrets["operator_key"],
         "CRM_LOCAL_SERVICE_RESOURCES": json.dumps(provisioned["services"].get(service, {})),
         "POWERTOOLS_LOG_LEVEL": "INFO",
+        "POWERTOOLS_METRICS_DISABLED": "true",  # EMF lines would drown the console
         "PYTHONUNBUFFERED": "1",
     })
     return env

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from chalice import Blueprint, Chalice, CORSConfig, IAMAuthorizer, Response
 from chalice.app import Request
 from pydantic import BaseModel
 
-from crm_shared import clock, context, observability
+from crm_shared import context, observability
 from crm_shared.auth import api_keys
 from crm_shared.auth.api_key_store import find_api_key
 from crm_shared.auth.roles import ALL_ROLES
@@ -332,13 +333,19 @@ def _middleware(service: str) -> Callable[[Request, Callable[[Request], Response
             correlation_id = new_id("req")
         context.begin(correlation_id)
         observability.bind(service, tenant_id=None, correlation_id=correlation_id)
-        started = clock.now()
+        started = time.perf_counter()
         response = get_response(request)
         response = _as_problem(response, correlation_id)
-        elapsed_ms = (clock.now() - started).total_seconds() * 1000
+        elapsed_ms = (time.perf_counter() - started) * 1000
         observability.logger(service).info(
             "request", extra={"method": request.method, "path": request.path,
                               "status": response.status_code, "elapsed_ms": round(elapsed_ms, 1)},
+        )
+        principal = context.current().principal
+        observability.record_request(
+            service, route=f"{request.method} {request.context.get('resourcePath', '?')}",
+            status=response.status_code, elapsed_ms=elapsed_ms,
+            tenant_id=principal.tenant_id if principal else None, correlation_id=correlation_id,
         )
         return response
 

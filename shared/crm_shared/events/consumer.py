@@ -128,11 +128,20 @@ class Consumer:
         except TransactionConflict as conflict:
             if "consumed" in conflict.labels:
                 log.info("duplicate delivery ignored", extra={"event_id": meta.event_id})
+                self._count(detail_type, "duplicate", meta.tenant_id, meta.correlation_id)
                 return
             log.exception("event handler failed", extra={"event_id": meta.event_id})
+            self._count(detail_type, "failed", meta.tenant_id, meta.correlation_id)
             raise
         except Exception:
             log.exception("event handler failed", extra={"event_id": meta.event_id,
                                                          "detail_type": detail_type})
+            self._count(detail_type, "failed", meta.tenant_id, meta.correlation_id)
             raise
         log.info("event handled", extra={"event_id": meta.event_id, "detail_type": detail_type})
+        self._count(detail_type, "handled", meta.tenant_id, meta.correlation_id)
+
+    def _count(self, detail_type: str, outcome: str, tenant_id: str,
+               correlation_id: str | None) -> None:
+        observability.record_event(self.service, detail_type=detail_type, outcome=outcome,
+                                   tenant_id=tenant_id, correlation_id=correlation_id)
