@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -169,3 +170,57 @@ def test_a_batch_of_ten_with_two_failures_retries_only_those_two(
     for message in dlq:
         sqs.delete_message(QueueUrl=aws["services"]["platform"]["dlq_url"],
                            ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture(scope="module")
+def probe(session: Any) -> Iterator[str]:
+    """A test subscriber: every contacts event on the bus lands in this queue."""
+    sqs, events = session.client("sqs"), session.client("events")
+    url = sqs.create_queue(QueueName="crm-test-probe-contacts")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    events.put_rule(Name="crm-test-probe-contacts", EventBusName="crm-test",
+                    EventPattern=json.dumps({"source": ["crm.contacts"]}))
+    events.put_targets(Rule="crm-test-probe-contacts", EventBusName="crm-test",
+                       Targets=[{"Id": "probe", "Arn": arn}])
+    yield url
+    events.remove_targets(Rule="crm-test-probe-contacts", EventBusName="crm-test", Ids=["probe"])
+    events.delete_rule(Name="crm-test-probe-contacts", EventBusName="crm-test")
+    sqs.delete_queue(QueueUrl=url)
+
+
+def probed(session: Any, url: str) -> list[dict[str, Any]]:
+    sqs = session.client("sqs")
+    found = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not batch:
+            return found
+        for message in batch:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_a_contact_created_during_a_bus_outage_is_answered_and_its_event_delivered_once(
+    contacts: ApiClient, tenants: Tenants, runtimes: dict[str, Any], session: Any, probe: str
+) -> None:
+    tenant = tenants.create()
+    settle(runtimes)
+    probed(session, probe)
+    client = publisher.events_client()
+
+    def outage(**kwargs: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="https://events.us-east-1.amazonaws.com")
+
+    client.meta.events.register("before-call.events.PutEvents", outage, unique_id="outage2")
+    try:
+        created = contacts.post("/contacts", {"first_name": "Outage"}, token=tenant.admin_token)
+        assert created.status == 201, created.json
+        for _ in range(3):
+            runtimes["contacts"].pump_stream()
+        assert probed(session, probe) == []
+    finally:
+        client.meta.events.unregister("before-call.events.PutEvents", unique_id="outage2")
+    settle(runtimes)
+    delivered = [e for e in probed(session, probe) if e["detail-type"] == "ContactCreated"]
+    assert [e["detail"]["data"]["contact_id"] for e in delivered] == [created.json["contact_id"]]
