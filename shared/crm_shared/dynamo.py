@@ -27,42 +27,20 @@ def tenant_key(tenant_id: str, *parts: str) -> str:
 
 
 
-class GSI1(GlobalSecondaryIndex[Any]):
-    class Meta:
-        index_name = "GSI1"
-        projection = AllProjection()
-
-    GSI1PK = UnicodeAttribute(hash_key=True)
-    GSI1SK = UnicodeAttribute(range_key=True)
-
-
-class GSI2(GlobalSecondaryIndex[Any]):
-    class Meta:
-        index_name = "GSI2"
-        projection = AllProjection()
-
-    GSI2PK = UnicodeAttribute(hash_key=True)
-    GSI2SK = UnicodeAttribute(range_key=True)
+def index_class(name: str) -> type[GlobalSecondaryIndex[Any]]:
+    """A GSI keyed on string attributes `<name>PK`/`<name>SK`, projecting every attribute."""
+    meta = type("Meta", (), {"index_name": name, "projection": AllProjection()})
+    return type(f"{name}Index", (GlobalSecondaryIndex,), {
+        "Meta": meta,
+        f"{name}PK": UnicodeAttribute(hash_key=True),
+        f"{name}SK": UnicodeAttribute(range_key=True),
+    })
 
 
-class GSI3(GlobalSecondaryIndex[Any]):
-    class Meta:
-        index_name = "GSI3"
-        projection = AllProjection()
-
-    GSI3PK = UnicodeAttribute(hash_key=True)
-    GSI3SK = UnicodeAttribute(range_key=True)
-
-
-class DueIndex(GlobalSecondaryIndex[Any]):
-    """Sparse index of items with work due at `DUESK` (an ISO timestamp prefix)."""
-
-    class Meta:
-        index_name = "DUE"
-        projection = AllProjection()
-
-    DUEPK = UnicodeAttribute(hash_key=True)
-    DUESK = UnicodeAttribute(range_key=True)
+GSI1 = index_class("GSI1")
+GSI2 = index_class("GSI2")
+GSI3 = index_class("GSI3")
+DueIndex = index_class("DUE")  # sparse: only items with work due at `DUESK` (an ISO time)
 
 
 def table_meta(service: str) -> type:

@@ -52,11 +52,11 @@ def _emit(service: str, dimensions: dict[str, str], values: dict[str, float], *,
     if is_metrics_disabled():  # the local runtime keeps its console readable
         return
     sink = metrics(service)
-    for name, value in dimensions.items():
-        sink.add_dimension(name=name, value=value)
-    for name, value in values.items():
+    for dimension, label in dimensions.items():
+        sink.add_dimension(name=dimension, value=label)
+    for name, amount in values.items():
         unit = MetricUnit.Milliseconds if name == "Latency" else MetricUnit.Count
-        sink.add_metric(name=name, unit=unit, value=value)
+        sink.add_metric(name=name, unit=unit, value=amount)
     if tenant_id:
         sink.add_metadata(key="tenant_id", value=tenant_id)
     if correlation_id:

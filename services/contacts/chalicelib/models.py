@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib import SERVICE
-from crm_shared.dynamo import BaseItem, table_meta
+from crm_shared.dynamo import BaseItem, index_class, table_meta
 
-
-class GSI4(GlobalSecondaryIndex[Any]):
-    class Meta:
-        index_name = "GSI4"
-        projection = AllProjection()
-
-    GSI4PK = UnicodeAttribute(hash_key=True)
-    GSI4SK = UnicodeAttribute(range_key=True)
-
-
-class GSI5(GlobalSecondaryIndex[Any]):
-    class Meta:
-        index_name = "GSI5"
-        projection = AllProjection()
-
-    GSI5PK = UnicodeAttribute(hash_key=True)
-    GSI5SK = UnicodeAttribute(range_key=True)
+GSI4 = index_class("GSI4")
+GSI5 = index_class("GSI5")
 
 
 class ContactsItem(BaseItem):
