@@ -15,12 +15,13 @@ from tests.support.environment import configure
 from tests.support.services import load_app, service_names
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def aws() -> Iterator[dict[str, Any]]:
-    """moto in-process for the whole session, with every template's resources deployed.
+    """moto in-process for one test module, with every template's resources deployed.
 
-    Tests share it safely because each one provisions its own tenants: isolation between
-    tests is the product's tenant isolation.
+    A module's tests share it safely because each provisions its own tenants (isolation
+    between tests is the product's tenant isolation). A fresh moto per module keeps each
+    transaction cheap: moto copies the whole table for every TransactWriteItems.
     """
     with mock_aws():
         resources = provision("test", service_names(), None, "us-east-1")
@@ -28,27 +29,27 @@ def aws() -> Iterator[dict[str, Any]]:
         yield resources
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def session(aws: dict[str, Any]) -> Any:
     return boto3.session.Session(region_name="us-east-1")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def clients(aws: dict[str, Any]) -> dict[str, ApiClient]:
     return {name: ApiClient(name, load_app(name), aws) for name in service_names()}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def platform(clients: dict[str, ApiClient]) -> ApiClient:
     return clients["platform"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def tenants(platform: ApiClient, session: Any, aws: dict[str, Any]) -> Tenants:
     return Tenants(platform, session.client("cognito-idp"), aws)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def runtimes(aws: dict[str, Any], session: Any) -> dict[str, Any]:
     """Each service's stream relay, consumer and schedules, driven one step at a time."""
     from infra.local.lambda_runtime import ServiceRuntime
@@ -58,6 +59,6 @@ def runtimes(aws: dict[str, Any], session: Any) -> dict[str, Any]:
             for name in service_names()}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def contacts(clients: dict[str, ApiClient]) -> ApiClient:
     return clients["contacts"]
