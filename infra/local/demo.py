@@ -178,12 +178,65 @@ def seed_platform(demo: Demo) -> None:
         print(f'team "{TEAM_OFFICE}" exists')
 
 
+IMPORT_WAIT_SECONDS = 120.0
+
+
+def account_contacts() -> str:
+    """A buyer at each account of accounts.csv, as CSV (emails make a re-import an upsert)."""
+    import io
+    import re
+
+    with (DATA_DIR / "accounts.csv").open(encoding="utf-8", newline="") as handle:
+        accounts = list(csv.DictReader(handle))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["first_name", "last_name", "email", "title", "stage", "tags"])
+    for account in accounts:
+        slug = re.sub(r"[^a-z0-9]+", "-", account["account"].lower()).strip("-")
+        writer.writerow(["Buyer", account["account"], f"buyer@{slug}.example",
+                         "Purchasing", "customer", account["sector"]])
+    return out.getvalue()
+
+
+def wait_for_import(demo: Demo, import_id: str) -> dict[str, Any]:
+    """Poll the import until it is done (the jobs queue runs it in the background)."""
+    import time
+
+    deadline = time.monotonic() + IMPORT_WAIT_SECONDS
+    while True:
+        job = demo.api.call("GET", f"/imports/{import_id}", token=demo.token()).body
+        if job["status"] in ("completed", "failed"):
+            return dict(job)
+        if time.monotonic() > deadline:
+            raise DemoError(f"import {import_id} is still {job['status']} after "
+                            f"{IMPORT_WAIT_SECONDS:.0f} s: is the contacts jobs queue "
+                            "(crm-local-contacts-jobs) being polled?")
+        time.sleep(1.0)
+
+
+def seed_contacts(demo: Demo) -> None:
+    """A contact per account of accounts.csv through POST /imports (an upsert by email, so
+    a second run updates nothing and creates nothing). The companies and their
+    `subsidiary_of` network follow once the companies import exists."""
+    mapping = {"first_name": "first_name", "last_name": "last_name", "email": "email",
+               "title": "title", "stage": "lifecycle_stage", "tags": "tags"}
+    job = demo.api.call("POST", "/imports", {
+        "object_type": "contact", "format": "csv", "mapping": mapping, "upsert_key": "email",
+        "csv": account_contacts()}, token=demo.token(), ok=(202,)).body
+    done = wait_for_import(demo, job["import_id"])
+    if done["status"] != "completed":
+        raise DemoError(f"the contacts import failed: {done.get('reason')}")
+    print(f"contacts from accounts.csv: {done['created']} created, {done['updated']} updated, "
+          f"{done['skipped']} unchanged, {done['failed']} failed")
+
+
 #: One seeding function per service, run in this order for each service that is running.
 #: The domain services add theirs here, e.g. contacts: companies from accounts.csv with the
 #: subsidiary_of network; sales: products.csv and sales_pipeline.csv as opportunities owned
 #: by the users above (``demo.token("sales_rep")``).
 SEEDERS: dict[str, Callable[[Demo], None]] = {
     "platform": seed_platform,
+    "contacts": seed_contacts,
 }
 
 

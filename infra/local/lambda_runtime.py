@@ -49,7 +49,9 @@ class ServiceRuntime:
         sources = self.app.event_sources
         self.schedules = [s for s in sources if isinstance(s, ScheduledEventConfig)]
         self.has_stream = any(isinstance(s, DynamoDBEventConfig) for s in sources)
-        self.has_queue = any(isinstance(s, SQSEventConfig) for s in sources)
+        self.queues = [s for s in sources if isinstance(s, SQSEventConfig) and s.queue]
+        self.has_queue = bool(self.queues)
+        self._queue_urls: dict[str, tuple[str, str]] = {}
 
     def _handler(self, name: str) -> Any:
         return getattr(self.module, name)
@@ -104,13 +106,22 @@ class ServiceRuntime:
     # -- queue -> handle_events ----------------------------------------------------
 
     def pump_queue(self, wait_seconds: int = 0) -> int:
-        """Receive one batch (<= 10) and hand it to the consumer; returns its size."""
-        if not self.has_queue:
-            return 0
-        url = self.resources["queue_url"]
+        """One batch (<= 10) from each queue the app consumes; returns how many in all."""
+        return sum(self._pump(source, wait_seconds) for source in self.queues)
+
+    def _queue(self, name: str) -> tuple[str, str]:
+        if name not in self._queue_urls:
+            url = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+                "Attributes"]["QueueArn"]
+            self._queue_urls[name] = (url, arn)
+        return self._queue_urls[name]
+
+    def _pump(self, source: SQSEventConfig, wait_seconds: int) -> int:
+        url, arn = self._queue(str(source.queue))
         response = self.sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds,
-            AttributeNames=["All"], MessageAttributeNames=["All"],
+            QueueUrl=url, MaxNumberOfMessages=min(10, source.batch_size),
+            WaitTimeSeconds=wait_seconds, AttributeNames=["All"], MessageAttributeNames=["All"],
         )
         messages = response.get("Messages", [])
         if not messages:
@@ -119,11 +130,11 @@ class ServiceRuntime:
             "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
             "attributes": m.get("Attributes", {}), "messageAttributes": {},
             "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
-            "eventSourceARN": self.resources["queue_arn"], "awsRegion": "us-east-1",
+            "eventSourceARN": arn, "awsRegion": "us-east-1",
         } for m in messages]
         try:
-            result = self._handler("handle_events")(
-                {"Records": records}, LambdaContext("handle_events")
+            result = self._handler(source.name)(
+                {"Records": records}, LambdaContext(source.name)
             ) or {}
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures") or []}
         except Exception:  # noqa: BLE001 - a crashed invocation fails the whole batch, as on Lambda

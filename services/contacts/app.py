@@ -10,6 +10,7 @@ from chalicelib.properties.api import api as properties_api
 from chalicelib.relationships.api import api as relationships_api
 from chalicelib.timeline.api import api as timeline_api
 from chalicelib.transfers.api import api as transfers_api
+from chalicelib.transfers.jobs import register as register_jobs
 from crm_shared.events.wiring import wire_events
 from crm_shared.http import create_app
 
@@ -17,3 +18,4 @@ from crm_shared.http import create_app
 app = create_app(SERVICE, properties_api, contacts_api, companies_api, relationships_api,
                  timeline_api, files_api, privacy_api, transfers_api)
 handle_events, publish_outbox = wire_events(app, SERVICE, consumer)
+handle_jobs = register_jobs(app)

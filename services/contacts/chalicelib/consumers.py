@@ -17,3 +17,6 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
     """Keep the tenant settings contacts need (phone region, record visibility)."""
     known = {k: v for k, v in event.settings.items() if k in tenancy.DEFAULTS}
     uow.put(tenancy.settings_item(event.tenant_id, known), label="settings")
+
+
+from chalicelib.timeline import handlers  # noqa: E402,F401

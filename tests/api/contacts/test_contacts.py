@@ -64,6 +64,16 @@ def test_duplicate_email_or_phone_is_409_with_the_existing_id(contacts: ApiClien
         token=tenant.admin_token).json
     assert {c["contact_id"] for c in found["items"]} == {first["contact_id"],
                                                          allowed.json["contact_id"]}
+    # the allowed duplicate lives beside the claim: editing or deleting it never touches it
+    dup_id = allowed.json["contact_id"]
+    edited = contacts.patch(f"/contacts/{dup_id}", {"title": "Twin"}, token=tenant.admin_token)
+    assert edited.status == 200, edited.json
+    assert contacts.delete(f"/contacts/{dup_id}", token=tenant.admin_token).status == 204
+    after = contacts.post("/contacts/search", {"filter_groups": [{"filters": [
+        {"field": "email", "operator": "eq", "value": first["emails"][0]["address"]}]}]},
+        token=tenant.admin_token).json
+    assert [c["contact_id"] for c in after["items"]] == [first["contact_id"]]
+    assert contacts.post("/contacts", again, token=tenant.admin_token).status == 409
     bad = contacts.post("/contacts?on_duplicate=maybe", person(), token=tenant.admin_token)
     assert bad.status == 422 and bad.json["errors"][0]["field"] == "on_duplicate"
 

@@ -7,7 +7,8 @@ from tests.support.entities import Maker
 
 
 def _channel(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> str:
-    return "email"
+    """A channel name that no list of another tenant would contain by chance."""
+    return "wechat"
 
 
 MAKERS: dict[str, Maker] = {"channel": _channel}

@@ -47,16 +47,39 @@ def _normalized(tenant_id: str, fields: dict[str, Any],
 
 
 def _visible(principal: Principal, item: ContactItem | None) -> ContactItem:
+    if item is not None and item.deleted and item.doc.get("merged_into"):
+        raise merged_problem(item)
     if item is None or item.deleted:
         raise NotFound("no such contact")
-    scope = str(tenancy.settings_of(item.tenant_id).get("record_visibility", "team"))
-    if not visibility(principal, scope).allows(item.doc.get("owner_id"), item.doc.get("team_id")):
+    if not is_visible(principal, item):
         raise NotFound("no such contact")
     return item
 
 
+def is_visible(principal: Principal, item: ContactItem) -> bool:
+    """Whether the tenant's record-visibility policy lets `principal` see this contact."""
+    scope = str(tenancy.settings_of(item.tenant_id).get("record_visibility", "team"))
+    return visibility(principal, scope).allows(item.doc.get("owner_id"), item.doc.get("team_id"))
+
+
+def merged_problem(item: ContactItem) -> NotFound:
+    """A merged contact is gone (404), but the answer names the survivor to follow."""
+    survivor = str(item.doc["merged_into"])
+    return NotFound(f"contact {item.contact_id} was merged into {survivor}",
+                    code="contact_merged", headers={"Location": f"/contacts/{survivor}"},
+                    errors=[{"field": "contact_id", "message": f"was merged into {survivor}",
+                             "merged_into": survivor}])
+
+
 def get(principal: Principal, tenant_id: str, contact_id: str) -> ContactItem:
     item = repository.get(tenant_id, contact_id) if is_id(contact_id, "con") else None
+    return _visible(principal, item)
+
+
+def get_for_update(principal: Principal, tenant_id: str, contact_id: str) -> ContactItem:
+    """As `get`, read strongly: for use cases that rewrite what they read (merge)."""
+    item = repository.get(tenant_id, contact_id, consistent=True) if is_id(
+        contact_id, "con") else None
     return _visible(principal, item)
 
 
@@ -84,6 +107,7 @@ def create(principal: Principal, tenant_id: str, cmd: ContactCreate,
                 return Created(existing, created=False)
         duplicates = frozenset((kind, value) for kind, value, _ in found)
     item = repository.new_record(tenant_id, new_id("con"), doc, clock.iso())
+    _keep_duplicates(item, duplicates, entries)
     try:
         with repository.unit_of_work() as uow:
             uow.put(item, label="contact")
@@ -94,6 +118,18 @@ def create(principal: Principal, tenant_id: str, cmd: ContactCreate,
     except TransactionConflict as conflict:
         raise _duplicate(tenant_id, conflict, doc) from conflict
     return Created(item, created=True)
+
+
+def duplicates_of(item: ContactItem) -> frozenset[tuple[str, str]]:
+    """The (kind, value) this contact holds beside another contact's claim."""
+    return frozenset(tuple(v.split(":", 1)) for v in item.dup_claims or ())  # type: ignore[misc]
+
+
+def _keep_duplicates(item: ContactItem, duplicates: frozenset[tuple[str, str]],
+                     entries: domain.Entries) -> None:
+    present = {("EMAIL", v) for v in entries.emails} | {("PHONE", v) for v in entries.phones}
+    kept = {f"{kind}:{value}" for kind, value in duplicates if (kind, value) in present}
+    item.dup_claims = kept or None
 
 
 def _existing(tenant_id: str, entries: domain.Entries) -> list[tuple[str, str, str]]:
@@ -138,14 +174,17 @@ def update(principal: Principal, tenant_id: str, contact_id: str, cmd: ContactFi
     if not changed:
         return item
     before, after = domain.entries_of(before_doc), domain.entries_of(after_doc)
+    duplicates = duplicates_of(item)
     item.doc = after_doc
     item.updated_at = clock.iso()
     repository.index_record(item)
+    _keep_duplicates(item, duplicates, after)
     shown = record(item) | {"version": (item.version or 0) + 1}
     try:
         with repository.unit_of_work() as uow:
             uow.put(item, label="version")
-            repository.write_entries(uow, tenant_id, contact_id, shown, before, after)
+            repository.write_entries(uow, tenant_id, contact_id, shown, before, after,
+                                     duplicates)
             uow.emit(ContactUpdated(contact_id=contact_id, contact=shown, changed=changed),
                      tenant_id)
     except TransactionConflict as conflict:
@@ -157,12 +196,14 @@ def delete(principal: Principal, tenant_id: str, contact_id: str) -> None:
     """Leave a tombstone for sync clients; free the contact's emails and phones."""
     item = get(principal, tenant_id, contact_id)
     before = domain.entries_of(item.doc)
+    duplicates = duplicates_of(item)
     item.deleted = True
     item.doc = {}
+    item.dup_claims = None
     item.updated_at = clock.iso()
     item.expires_at = clock.now() + timedelta(days=repository.TOMBSTONE_DAYS)
     repository.index_record(item)
     with repository.unit_of_work() as uow:
         uow.put(item, label="version")
-        repository.write_entries(uow, tenant_id, contact_id, {}, before, None)
+        repository.write_entries(uow, tenant_id, contact_id, {}, before, None, duplicates)
         uow.emit(ContactDeleted(contact_id=contact_id), tenant_id)

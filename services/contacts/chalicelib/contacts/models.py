@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    VersionAttribute,
+)
 
 from chalicelib.models import ContactsItem
 
@@ -14,6 +20,9 @@ class ContactItem(ContactsItem):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     deleted = BooleanAttribute(default=False)
+    # "EMAIL:<address>" / "PHONE:<e164>" this contact holds beside another's claim, because
+    # it was created with on_duplicate=allow: its writes must never touch that claim
+    dup_claims = UnicodeSetAttribute(null=True)
     version = VersionAttribute()
 
 

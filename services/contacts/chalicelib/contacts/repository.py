@@ -12,6 +12,7 @@ Claims and entries carry the record, so a lookup by any of them is a single Quer
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from chalicelib import SERVICE
@@ -123,6 +124,111 @@ def get(tenant_id: str, contact_id: str, consistent: bool = False) -> ContactIte
         return ContactItem.get(pk, sk, consistent_read=consistent)
     except ContactItem.DoesNotExist:
         return None
+
+
+def get_many(tenant_id: str, contact_ids: list[str]) -> dict[str, ContactItem]:
+    """The records that exist among `contact_ids`: one consistent BatchGetItem (at most 100)."""
+    keys = [contact_keys(tenant_id, contact_id) for contact_id in dict.fromkeys(contact_ids)]
+    if not keys:
+        return {}
+    return {item.contact_id: item for item in ContactItem.batch_get(keys, consistent_read=True)}
+
+
+Claim = tuple[str, str]  # (EMAIL or PHONE, value)
+
+
+def claims_of(entries: Entries) -> set[Claim]:
+    return {("EMAIL", e) for e in entries.emails} | {("PHONE", p) for p in entries.phones}
+
+
+def claim_holders(tenant_id: str, claims: Iterable[Claim]) -> dict[Claim, str | None]:
+    """Who holds each claim now (None: nobody): consistent BatchGetItems of 100 claims each.
+
+    Merge and erasure must know whether a contact holds a claim or sits beside it as a
+    `DUP#`, to move or free exactly the item it owns and never another contact's.
+    """
+    wanted = {(claim_pk(tenant_id, kind, value), CLAIM): (kind, value) for kind, value in claims}
+    found: dict[Claim, str | None] = dict.fromkeys(wanted.values())
+    if wanted:
+        for item in ContactEntryItem.batch_get(list(wanted), consistent_read=True):
+            found[wanted[(item.PK, item.SK)]] = item.contact_id
+    return found
+
+
+def rewrite_entries(uow: UnitOfWork, tenant_id: str, contact_id: str, record: dict[str, Any],
+                    before: Entries, after: Entries, holders: dict[Claim, str | None],
+                    takes_from: frozenset[str] = frozenset()) -> None:
+    """Write every claim and entry of `after` with `record`, taking over claims of `takes_from`.
+
+    A merge survivor takes the claims its merged contacts held (conditioned on the holder,
+    so a concurrent change fails the transaction); a claim held by a third contact stays
+    theirs and the survivor sits beside it as `DUP#<id>`. Old tag and name entries go.
+    """
+    for kind, old, new in (("EMAIL", before.emails, after.emails),
+                           ("PHONE", before.phones, after.phones)):
+        for value in sorted(old | new):
+            pk, holder = claim_pk(tenant_id, kind, value), holders.get((kind, value))
+            label = f"{kind.lower()}:{value}"
+            if value not in new:
+                _drop_claim(uow, pk, contact_id, holder, label)
+            elif holder == contact_id or (holder is not None and holder in takes_from):
+                uow.put(_entry(pk, CLAIM, contact_id, record),
+                        condition=ContactEntryItem.contact_id == holder, label=label)
+                if value in old and holder != contact_id:
+                    uow.delete(_entry(pk, f"DUP#{contact_id}", contact_id, {}))
+            elif holder is None:
+                uow.put(_entry(pk, CLAIM, contact_id, record),
+                        condition=ContactEntryItem.PK.does_not_exist(), label=label)
+                if value in old:
+                    uow.delete(_entry(pk, f"DUP#{contact_id}", contact_id, {}))
+            else:
+                uow.put(_entry(pk, f"DUP#{contact_id}", contact_id, record))
+    for tag in sorted(before.tags - after.tags):
+        uow.delete(_entry(tag_pk(tenant_id, tag), contact_id, contact_id, {}))
+    for tag in sorted(after.tags):
+        uow.put(_entry(tag_pk(tenant_id, tag), contact_id, contact_id, record))
+    if before.name and before.name != after.name:
+        uow.delete(_entry(name_pk(tenant_id), f"{before.name}#{contact_id}", contact_id, {}))
+    if after.name:
+        uow.put(_entry(name_pk(tenant_id), f"{after.name}#{contact_id}", contact_id, record))
+
+
+def drop_entries(uow: UnitOfWork, tenant_id: str, contact_id: str, entries: Entries,
+                 holders: dict[Claim, str | None], claims_taken: bool = False,
+                 lookups: bool = True) -> None:
+    """Delete what the contact occupies: its claims (or `DUP#`s), tag and name entries.
+
+    `claims_taken`: a merge survivor rewrites the claims this contact held in the same
+    transaction, so only its `DUP#` items go. `lookups=False` leaves tags and name alone.
+    """
+    for kind, values in (("EMAIL", entries.emails), ("PHONE", entries.phones)):
+        for value in sorted(values):
+            holder = holders.get((kind, value))
+            if claims_taken and holder == contact_id:
+                continue
+            _drop_claim(uow, claim_pk(tenant_id, kind, value), contact_id, holder,
+                        f"{kind.lower()}:{value}")
+    if not lookups:
+        return
+    for tag in sorted(entries.tags):
+        uow.delete(_entry(tag_pk(tenant_id, tag), contact_id, contact_id, {}))
+    if entries.name:
+        uow.delete(_entry(name_pk(tenant_id), f"{entries.name}#{contact_id}", contact_id, {}))
+
+
+def drop_lookups(uow: UnitOfWork, tenant_id: str, contact_id: str, entries: Entries) -> None:
+    """Delete only the contact's tag and name entries (a large merge frees them first)."""
+    drop_entries(uow, tenant_id, contact_id, Entries(frozenset(), frozenset(), entries.tags,
+                                                     entries.name), {})
+
+
+def _drop_claim(uow: UnitOfWork, pk: str, contact_id: str, holder: str | None,
+                label: str) -> None:
+    if holder == contact_id:
+        uow.delete(_entry(pk, CLAIM, contact_id, {}),
+                   condition=ContactEntryItem.contact_id == contact_id, label=label)
+    else:
+        uow.delete(_entry(pk, f"DUP#{contact_id}", contact_id, {}))
 
 
 def claim_owner(tenant_id: str, kind: str, value: str) -> str | None:

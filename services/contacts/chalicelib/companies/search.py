@@ -1,0 +1,108 @@
+"""POST /companies/search: the shared filter grammar, served by one index Query, never a Scan.
+
+A domain `eq` is one read of the domain claim, a tag `eq` one tag entry Query, a name
+`prefix` one Query of the name entries; else the narrowest list index an `eq` allows (owner,
+parent, industry, team), else the tenant-wide index, which the answer's `plan` admits.
+Filters the lookup cannot apply are checked on the page read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.companies import domain, logic, repository
+from crm_shared.auth.roles import Visibility
+from crm_shared.errors import ValidationFailed
+from crm_shared.filters import Filter, FilterError, IndexSpec, SearchRequest, parse_search, plan
+
+FIELDS = {
+    "name", "domain", "industry", "employees", "annual_revenue", "parent_id", "owner_id",
+    "team_id", "tags", "created_at", "updated_at", "properties",
+}
+LIST_INDEXES = [IndexSpec(name=field, partition_field=field, sort_field="updated_at")
+                for field in repository.LIST_INDEXES]
+
+
+@dataclass
+class Result:
+    items: list[dict[str, Any]]
+    cursor: str | None
+    index: str
+    tenant_wide: bool
+    residual: int
+
+
+def _normalized_domains(payload: Any) -> Any:
+    """Domain filter values in the stored form, so `https://www.Acme.com/` finds `acme.com`."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("filter_groups"), list):
+        return payload
+    groups = []
+    for group in payload["filter_groups"]:
+        if isinstance(group, dict) and isinstance(group.get("filters"), list):
+            group = {**group, "filters": [_domain_value(f) for f in group["filters"]]}
+        groups.append(group)
+    return {**payload, "filter_groups": groups}
+
+
+def _domain_value(flt: Any) -> Any:
+    if not (isinstance(flt, dict) and flt.get("field") == "domain"
+            and flt.get("operator") in ("eq", "neq") and isinstance(flt.get("value"), str)):
+        return flt
+    try:
+        return {**flt, "value": domain.normalize_domain(flt["value"])}
+    except ValidationFailed:
+        return flt  # not a domain: matches nothing (an eq lookup says why)
+
+
+def parse(payload: Any) -> SearchRequest:
+    try:
+        return parse_search(_normalized_domains(payload), allowed_fields=FIELDS)
+    except FilterError as exc:
+        raise ValidationFailed("invalid search: " + str(exc), errors=exc.errors) from None
+
+
+def _single(request: SearchRequest, field: str, operator: str = "eq") -> Filter | None:
+    if len(request.filter_groups) != 1:
+        return None
+    return next((f for f in request.filter_groups[0].filters
+                 if f.field == field and f.operator == operator
+                 and isinstance(f.value, str)), None)
+
+
+def _entry_lookup(tenant_id: str, request: SearchRequest) -> tuple[str, str | None, str] | None:
+    by_domain = _single(request, "domain")
+    if by_domain is not None:
+        value = domain.normalize_domain(str(by_domain.value), "filter_groups[0].filters.value")
+        return repository.domain_pk(tenant_id, value), None, "company_domain"
+    tag = _single(request, "tags")
+    if tag is not None:
+        return repository.tag_pk(tenant_id, str(tag.value).lower()), None, "company_tag"
+    name = _single(request, "name", "prefix")
+    if name is not None:
+        return repository.name_pk(tenant_id), str(name.value).lower(), "company_name"
+    return None
+
+
+def run(tenant_id: str, request: SearchRequest, seen: Visibility) -> Result:
+    lookup = _entry_lookup(tenant_id, request)
+    if lookup is not None:
+        pk, prefix, index = lookup
+        found, cursor = repository.entries(tenant_id, pk, request.limit, request.cursor, prefix)
+        records = [entry.record for entry in found]
+        tenant_wide = False
+    else:
+        chosen = plan(request, LIST_INDEXES)
+        # the planner lowercases values; ids are keyed as written, so take the filter's own
+        eq = _single(request, chosen.index.name) if chosen else None
+        field = chosen.index.name if chosen and eq else None
+        value = str(eq.value) if eq else None
+        items, cursor = repository.list_records(tenant_id, request.limit, request.cursor,
+                                                field, value)
+        records = [logic.record(item) for item in items if not item.deleted]
+        index = f"companies_by_{field}" if field else "companies_all"
+        tenant_wide = field is None
+    matches = [r for r in records
+               if request.matches(r) and seen.allows(r.get("owner_id"), r.get("team_id"))]
+    filters = sum(len(g.filters) for g in request.filter_groups)
+    return Result(matches, cursor, index, tenant_wide, filters)

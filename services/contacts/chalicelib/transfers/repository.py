@@ -1,0 +1,104 @@
+"""The only code that knows the transfers key shapes, in DynamoDB and in the files bucket.
+
+- a job: `T#<t>#IMPORT#<id>` (or `EXPORT`) / `JOB`, listed newest first on GSI1 under
+  `T#<t>#IMPORTS` (or `EXPORTS`) by `<created_at>#<id>`;
+- a finished chunk: `T#<t>#IMPORT#<id>` / `CHUNK#<n>` (the job's item collection);
+- files: `<t>/imports/<id>.csv` (the upload), `<t>/imports/<id>/errors/<n>.csv` (a chunk's
+  bad rows), `<t>/imports/<id>.errors.csv` (the merged report), `<t>/exports/<id>/<n>.csv`
+  (a part) and `<t>/exports/<id>.csv` (the result).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.expressions.update import Action
+
+from chalicelib import SERVICE
+from chalicelib.transfers.models import ChunkDoneItem, JobItem
+from crm_shared.dynamo import tenant_key
+from crm_shared.pagination import decode_cursor, encode_cursor
+from crm_shared.unit_of_work import UnitOfWork
+
+JOB = "JOB"
+COUNTERS = ("processed", "created", "updated", "skipped", "failed")
+
+
+def unit_of_work() -> UnitOfWork:
+    return UnitOfWork(SERVICE)
+
+
+def job_keys(tenant_id: str, kind: str, job_id: str) -> tuple[str, str]:
+    return tenant_key(tenant_id, kind.upper(), job_id), JOB
+
+
+def _list_pk(tenant_id: str, kind: str) -> str:
+    return tenant_key(tenant_id, f"{kind.upper()}S")
+
+
+def new_job(tenant_id: str, kind: str, job_id: str, now: str, **fields: Any) -> JobItem:
+    pk, sk = job_keys(tenant_id, kind, job_id)
+    return JobItem(PK=pk, SK=sk, job_id=job_id, tenant_id=tenant_id, kind=kind, created_at=now,
+                   GSI1PK=_list_pk(tenant_id, kind), GSI1SK=f"{now}#{job_id}", **fields)
+
+
+def get_job(tenant_id: str, kind: str, job_id: str, consistent: bool = False) -> JobItem | None:
+    pk, sk = job_keys(tenant_id, kind, job_id)
+    try:
+        return JobItem.get(pk, sk, consistent_read=consistent)
+    except JobItem.DoesNotExist:
+        return None
+
+
+def list_jobs(tenant_id: str, kind: str, limit: int,
+              cursor: str | None) -> tuple[list[JobItem], str | None]:
+    scope = f"{tenant_id}:{kind}s"
+    result = JobItem.gsi1.query(_list_pk(tenant_id, kind), scan_index_forward=False,
+                                limit=limit, page_size=limit,
+                                last_evaluated_key=decode_cursor(cursor, scope))
+    items = list(result)
+    return items, encode_cursor(result.last_evaluated_key, scope)
+
+
+def chunk_marker(tenant_id: str, job_id: str, chunk: int) -> ChunkDoneItem:
+    pk, _ = job_keys(tenant_id, "import", job_id)
+    return ChunkDoneItem(PK=pk, SK=f"CHUNK#{chunk:06d}", job_id=job_id, chunk=chunk)
+
+
+def count_chunk(uow: UnitOfWork, job: JobItem, chunk: int, counts: dict[str, int]) -> None:
+    """Mark `chunk` done and ADD its counts, in `uow`: a second delivery fails the marker."""
+    marker = chunk_marker(job.tenant_id, job.job_id, chunk)
+    uow.put(marker, condition=ChunkDoneItem.PK.does_not_exist(), label="chunk_done")
+    actions: list[Action] = [JobItem.chunks_done.add(1)]
+    actions += [getattr(JobItem, name).add(counts.get(name, 0)) for name in COUNTERS]
+    uow.update(job, actions, label="job")
+
+
+def set_job(job: JobItem, condition: Any = None, **values: Any) -> None:
+    """SET the given attributes (one UpdateItem), optionally only if `condition` holds."""
+    actions = [getattr(JobItem, name).set(value) for name, value in values.items()]
+    job.update(actions=actions, condition=condition)
+
+
+def upload_key(tenant_id: str, import_id: str) -> str:
+    return f"{tenant_id}/imports/{import_id}.csv"
+
+
+def error_part_key(tenant_id: str, import_id: str, chunk: int) -> str:
+    return f"{tenant_id}/imports/{import_id}/errors/{chunk:06d}.csv"
+
+
+def error_parts_prefix(tenant_id: str, import_id: str) -> str:
+    return f"{tenant_id}/imports/{import_id}/errors/"
+
+
+def error_report_key(tenant_id: str, import_id: str) -> str:
+    return f"{tenant_id}/imports/{import_id}.errors.csv"
+
+
+def export_part_key(tenant_id: str, export_id: str, part: int) -> str:
+    return f"{tenant_id}/exports/{export_id}/{part:06d}.csv"
+
+
+def export_key(tenant_id: str, export_id: str) -> str:
+    return f"{tenant_id}/exports/{export_id}.csv"
