@@ -57,3 +57,33 @@ def parse_limit(raw: str | None) -> int:
     if not 1 <= value <= MAX_LIMIT:
         raise BadRequest.for_field("limit", f"must be between 1 and {MAX_LIMIT}")
     return value
+
+
+def query_page(query: Any, scope: str, cursor: str | None,
+               limit: int) -> tuple[list[Any], str | None]:
+    """One page of a PynamoDB query: `limit` items read, and a signed cursor to the next.
+
+    `query(**kwargs)` runs the repository's Query with the paging arguments added; the cursor
+    is bound to `scope` (tenant and list), so it cannot page another list.
+    """
+    result = query(limit=limit, page_size=limit, last_evaluated_key=decode_cursor(cursor, scope))
+    items = list(result)
+    return items, encode_cursor(result.last_evaluated_key, scope)
+
+
+def change_page(index: Any, partition: str, sort_attr: Any, scope: str, since: str | None,
+                limit: int, position_of: Any) -> tuple[list[Any], str | None, bool]:
+    """Delta sync: records after the `since` position on an index sorted by change time.
+
+    Returns the records (oldest first, tombstones included), the next `since` and whether
+    more are waiting. `position_of(record)` is the record's sort key on the index.
+    """
+    position = decode_cursor(since, scope)
+    after = position.get("after") if position else None
+    condition = sort_attr > after if after else None
+    result = index.query(partition, condition, limit=limit, page_size=limit,
+                         scan_index_forward=True)
+    items = list(result)
+    last = position_of(items[-1]) if items else after
+    token = encode_cursor({"after": last}, scope) if last else since
+    return items, token, result.last_evaluated_key is not None

@@ -18,7 +18,7 @@ from chalicelib import SERVICE
 from chalicelib.companies.domain import Entries
 from chalicelib.companies.models import CompanyEntryItem, CompanyItem
 from crm_shared.dynamo import tenant_key
-from crm_shared.pagination import decode_cursor, encode_cursor
+from crm_shared.pagination import change_page, query_page
 from crm_shared.unit_of_work import UnitOfWork
 
 CLAIM = "CLAIM"
@@ -137,14 +137,6 @@ def domain_owner(tenant_id: str, domain: str) -> str | None:
         return None
 
 
-def _page(query: Any, scope: str, cursor: str | None, limit: int,
-          **kwargs: Any) -> tuple[list[Any], str | None]:
-    result = query(limit=limit, page_size=limit,
-                   last_evaluated_key=decode_cursor(cursor, scope), **kwargs)
-    items = list(result)
-    return items, encode_cursor(result.last_evaluated_key, scope)
-
-
 def list_records(tenant_id: str, limit: int, cursor: str | None, field: str | None = None,
                  value: str | None = None, since: str | None = None,
                  newest_first: bool = True) -> tuple[list[CompanyItem], str | None]:
@@ -155,7 +147,7 @@ def list_records(tenant_id: str, limit: int, cursor: str | None, field: str | No
     condition = sort_attr >= since if since else None
     pk = _list_pk(tenant_id, field, value)
     scope = f"{tenant_id}:companies:{field}:{value}:{since}:{newest_first}"
-    return _page(lambda **kw: index.query(pk, condition, scan_index_forward=not newest_first,
+    return query_page(lambda **kw: index.query(pk, condition, scan_index_forward=not newest_first,
                                           **kw), scope, cursor, limit)
 
 
@@ -168,19 +160,13 @@ def entries(tenant_id: str, pk: str, limit: int, cursor: str | None,
             prefix: str | None = None) -> tuple[list[CompanyEntryItem], str | None]:
     condition = CompanyEntryItem.SK.startswith(prefix) if prefix else None
     scope = f"{tenant_id}:company_entries:{pk}:{prefix}"
-    return _page(lambda **kw: CompanyEntryItem.query(pk, condition, **kw), scope, cursor, limit)
+    return query_page(lambda **kw: CompanyEntryItem.query(pk, condition, **kw), scope, cursor,
+                      limit)
 
 
 def changes(tenant_id: str, limit: int, since: str | None) -> tuple[list[CompanyItem],
                                                                     str | None, bool]:
     """Records changed after the `since` position, oldest first, tombstones included."""
-    scope = f"{tenant_id}:company_changes"
-    position = decode_cursor(since, scope)
-    after = position.get("after") if position else None
-    condition = after < CompanyItem.GSI1SK if after else None
-    result = CompanyItem.gsi1.query(_list_pk(tenant_id), condition, limit=limit,
-                                    page_size=limit, scan_index_forward=True)
-    items = list(result)
-    last = f"{items[-1].updated_at}#{items[-1].company_id}" if items else after
-    token = encode_cursor({"after": last}, scope) if last else since
-    return items, token, result.last_evaluated_key is not None
+    return change_page(CompanyItem.gsi1, _list_pk(tenant_id), CompanyItem.GSI1SK,
+                       f"{tenant_id}:company_changes", since, limit,
+                       lambda item: f"{item.updated_at}#{item.company_id}")

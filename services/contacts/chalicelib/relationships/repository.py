@@ -20,7 +20,7 @@ from chalicelib import SERVICE
 from chalicelib.relationships.domain import Edge
 from chalicelib.relationships.models import RelationshipHalfItem, RelationshipItem
 from crm_shared.dynamo import tenant_key
-from crm_shared.pagination import decode_cursor, encode_cursor
+from crm_shared.pagination import query_page
 from crm_shared.unit_of_work import UnitOfWork
 
 RECORD = "REL"
@@ -99,17 +99,9 @@ def get(tenant_id: str, relationship_id: str) -> Edge | None:
         return None
 
 
-def _page(query: Any, scope: str, cursor: str | None, limit: int,
-          **kwargs: Any) -> tuple[list[Any], str | None]:
-    result = query(limit=limit, page_size=limit,
-                   last_evaluated_key=decode_cursor(cursor, scope), **kwargs)
-    items = list(result)
-    return items, encode_cursor(result.last_evaluated_key, scope)
-
-
 def list_all(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[Edge], str | None]:
     """A page of the tenant's edges, oldest first (GSI1)."""
-    items, next_cursor = _page(
+    items, next_cursor = query_page(
         lambda **kw: RelationshipItem.gsi1.query(_all_pk(tenant_id), **kw),
         f"{tenant_id}:relationships", cursor, limit)
     return [edge_of(i.edge) for i in items], next_cursor
@@ -123,7 +115,7 @@ def list_for_party(tenant_id: str, party_id: str, prefix: str, directions: set[s
     if directions:
         filter_condition = RelationshipHalfItem.direction.is_in(*sorted(directions))
     scope = f"{tenant_id}:rel:{party_id}:{prefix}:{sorted(directions or [])}"
-    items, next_cursor = _page(
+    items, next_cursor = query_page(
         lambda **kw: RelationshipHalfItem.query(
             party_pk(tenant_id, party_id), RelationshipHalfItem.SK.startswith(prefix),
             filter_condition=filter_condition, **kw), scope, cursor, limit)
