@@ -230,13 +230,67 @@ def seed_contacts(demo: Demo) -> None:
           f"{done['skipped']} unchanged, {done['failed']} failed")
 
 
+SECTORS = {"technolgy": "technology"}  # the data set's own misspelling, mended on the way in
+
+
+def seed_companies(demo: Demo) -> dict[str, str]:
+    """accounts.csv as companies, then `subsidiary_of` as parent_id in a second pass.
+
+    Idempotent: companies are matched by name, and a parent already set is left alone.
+    """
+    with (DATA_DIR / "accounts.csv").open(encoding="utf-8", newline="") as handle:
+        accounts = list(csv.DictReader(handle))
+    token = demo.token()
+    ids = {c["name"]: c["company_id"] for c in demo.api.every("/companies", token)}
+    created = 0
+    for account in accounts:
+        if account["account"] in ids:
+            continue
+        sector = SECTORS.get(account["sector"], account["sector"])
+        body = {
+            "name": account["account"], "industry": sector,
+            "employees": int(account["employees"]),
+            # revenue is in USD millions; money is minor units
+            "annual_revenue": {"amount": round(float(account["revenue"]) * 100_000_000),
+                               "currency": "USD"},
+            "tags": [sector],
+        }
+        reply = demo.api.call("POST", "/companies", body, token=token, ok=(201,)).body
+        ids[account["account"]] = reply["company_id"]
+        created += 1
+    linked = 0
+    for account in accounts:
+        parent = account["subsidiary_of"].strip()
+        if not parent or parent not in ids:
+            continue
+        path = f"/companies/{ids[account['account']]}"
+        current = demo.api.call("GET", path, token=token).body
+        if current.get("parent_id") != ids[parent]:
+            demo.api.call("PATCH", path, {"parent_id": ids[parent]}, token=token)
+            linked += 1
+    print(f"companies from accounts.csv: {created} created, {linked} subsidiaries linked")
+    acme = ids.get("Acme Corporation")
+    if acme:
+        tree = demo.api.call("GET", f"/companies/{acme}/hierarchy?depth=2", token=token).body
+        names = [n["name"] for n in tree.get("descendants", [])]
+        print(f"  Acme Corporation's subsidiaries: {', '.join(names) or 'none'}")
+        print(f"  curl -H \"Authorization: Bearer $TOKEN\" "
+              f"{demo.api.base_url}/companies/{acme}/hierarchy")
+    return ids
+
+
+def seed_contacts_and_companies(demo: Demo) -> None:
+    seed_companies(demo)
+    seed_contacts(demo)
+
+
 #: One seeding function per service, run in this order for each service that is running.
 #: The domain services add theirs here, e.g. contacts: companies from accounts.csv with the
 #: subsidiary_of network; sales: products.csv and sales_pipeline.csv as opportunities owned
 #: by the users above (``demo.token("sales_rep")``).
 SEEDERS: dict[str, Callable[[Demo], None]] = {
     "platform": seed_platform,
-    "contacts": seed_contacts,
+    "contacts": seed_contacts_and_companies,
 }
 
 
