@@ -2,8 +2,8 @@
 
 `measure(tenant_id, principal, rows)` submits an inline import, drains the jobs queue in
 this process (as handle_jobs would, one message at a time) and returns rows/s and AWS
-requests per row. tests/api/contacts/test_transfers.py runs it on 10,000 rows (slow);
-tests/bench/run.py can call it the same way inside its moto session.
+requests per row. tests/api/contacts/test_transfers.py runs it (slow) and `make bench` on
+1,000 rows. It lives with the bench, not the product; import it with the contacts app loaded.
 """
 
 from __future__ import annotations
