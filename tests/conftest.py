@@ -32,4 +32,8 @@ if str(ROOT) not in sys.path:
 
 import moto  # noqa: E402,F401  (before boto3 clients exist, so moto can intercept them)
 
+from tests.support.moto_patches import copy_tables_once_per_transaction  # noqa: E402
+
+copy_tables_once_per_transaction()
+
 pytest_plugins = ["tests.support.fixtures"]
