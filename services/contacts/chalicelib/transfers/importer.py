@@ -41,8 +41,12 @@ OBJECT_TYPES = ("contact",)
 
 
 def _put(key: str, body: bytes) -> None:
-    s3_client().put_object(Bucket=files_bucket(), Key=key, Body=body,  # type: ignore[attr-defined]
-                           ContentType="text/csv; charset=utf-8")
+    """Write a job's output (error report, export part or result). The tag lets the bucket's
+    lifecycle rule expire it after a week: keys start with the tenant, so no prefix can."""
+    s3_client().put_object(  # type: ignore[attr-defined]
+        Bucket=files_bucket(), Key=key, Body=body, ContentType="text/csv; charset=utf-8",
+        Tagging="crm-retention=job-output",
+    )
 
 
 def _get(key: str, byte_range: str | None = None) -> bytes:
