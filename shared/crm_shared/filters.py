@@ -573,3 +573,11 @@ def plan(
         if best is None:
             best = candidate
     return best
+
+
+class SearchPlan(BaseModel):
+    """How a search was served, in its answer: the index, and whether it read tenant-wide."""
+
+    index: str
+    tenant_wide: bool
+    residual_filters: int

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from chalicelib.contacts.schemas import AddressIn
+from crm_shared.filters import SearchPlan
 from crm_shared.validation import Payload
 
 MAX_TAGS = 20  # each tag is an entry item in the write's transaction (100 items at most)
@@ -77,12 +78,6 @@ class CompanyPage(BaseModel):
 
     items: list[CompanyOut]
     next_cursor: str | None
-
-
-class SearchPlan(BaseModel):
-    index: str
-    tenant_wide: bool
-    residual_filters: int
 
 
 class SearchPage(BaseModel):

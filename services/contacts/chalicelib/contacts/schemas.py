@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from crm_shared.filters import SearchPlan
 from crm_shared.validation import Payload
 
 LifecycleStage = Literal["subscriber", "lead", "opportunity", "customer", "evangelist", "other"]
@@ -127,12 +128,6 @@ class ContactPage(BaseModel):
 
     items: list[ContactOut]
     next_cursor: str | None
-
-
-class SearchPlan(BaseModel):
-    index: str
-    tenant_wide: bool
-    residual_filters: int
 
 
 class SearchPage(BaseModel):
