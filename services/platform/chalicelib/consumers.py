@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from chalicelib import SERVICE, repository
 from crm_shared import clock
-from crm_shared.events.catalog import TenantProvisioned
 from crm_shared.events.consumer import Consumer, EventContext
+from crm_shared.events.platform_events import TenantProvisioned
 from crm_shared.unit_of_work import UnitOfWork
 
 consumer = Consumer(SERVICE)

@@ -7,8 +7,8 @@ API keys: each service keeps the platform's keys as a projection in its own tabl
 from __future__ import annotations
 
 from crm_shared.auth.api_key_store import api_key_item_class, api_key_keys
-from crm_shared.events.catalog import ApiKeyCreated, ApiKeyRevoked
 from crm_shared.events.consumer import Consumer, EventContext
+from crm_shared.events.platform_events import ApiKeyCreated, ApiKeyRevoked
 from crm_shared.unit_of_work import UnitOfWork
 
 

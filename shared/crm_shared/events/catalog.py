@@ -1,188 +1,38 @@
 """Every event the CRM publishes. JSON Schemas in `schemas/` are generated from these.
 
 Adding a field is compatible; removing or retyping one needs a new `schema_version`.
+Each service's events live in their own module, so a service imports only the events it
+emits and consumes (every class costs cold-start time); this module gathers them all.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import Field
-
+from crm_shared.events.contacts_events import (
+    CompanyCreated,
+    CompanyDeleted,
+    CompanyMerged,
+    CompanyUpdated,
+    ConsentChanged,
+    ContactCreated,
+    ContactDeleted,
+    ContactErased,
+    ContactMerged,
+    ContactUpdated,
+    ImportCompleted,
+    InteractionLogged,
+    RelationshipCreated,
+    RelationshipDeleted,
+)
 from crm_shared.events.envelope import Event
-
-
-class PlatformEvent(Event):
-    source = "crm.platform"
-
-
-class TenantProvisioned(PlatformEvent):
-    """A tenant exists with its admin user; every service seeds its defaults for it."""
-
-    tenant_id: str
-    name: str
-    plan: str
-    admin_user_id: str
-    admin_email: str
-    settings: dict[str, Any] = Field(default_factory=dict)
-
-
-class TenantDeleted(PlatformEvent):
-    """The tenant was offboarded: its users are disabled; services stop serving it."""
-
-    tenant_id: str
-
-
-class UserInvited(PlatformEvent):
-    user_id: str
-    email: str
-    name: str | None = None
-    roles: list[str]
-    team_ids: list[str] = Field(default_factory=list)
-
-
-class UserUpdated(PlatformEvent):
-    user_id: str
-    email: str
-    name: str | None = None
-    roles: list[str]
-    team_ids: list[str] = Field(default_factory=list)
-    status: str
-
-
-class TeamChanged(PlatformEvent):
-    """A team was created, renamed or re-staffed (routing and assignment use members)."""
-
-    team_id: str
-    name: str
-    manager_id: str | None = None
-    member_ids: list[str] = Field(default_factory=list)
-    deleted: bool = False
-
-
-class ApiKeyCreated(PlatformEvent):
-    """Carries the key's hash (never the key) so each service can check it locally."""
-
-    key_id: str
-    name: str
-    role: str
-    scopes: list[str]
-    secret_hash: str
-    created_at: str
-    created_by: str
-
-
-class ApiKeyRevoked(PlatformEvent):
-    key_id: str
-
-
-class ContactsEvent(Event):
-    source = "crm.contacts"
-
-
-class ContactCreated(ContactsEvent):
-    """A contact exists; `contact` is its full record as the API shows it."""
-
-    contact_id: str
-    contact: dict[str, Any]
-
-
-class ContactUpdated(ContactsEvent):
-    """`contact` is the record after the change; `changed` names the fields that changed."""
-
-    contact_id: str
-    contact: dict[str, Any]
-    changed: list[str]
-
-
-class ContactDeleted(ContactsEvent):
-    """The contact is gone from lists and search; a tombstone remains for sync."""
-
-    contact_id: str
-
-
-class ContactMerged(ContactsEvent):
-    """`merged_ids` were folded into `contact_id` (the survivor) and no longer exist."""
-
-    contact_id: str
-    merged_ids: list[str]
-    contact: dict[str, Any]
-
-
-class ContactErased(ContactsEvent):
-    """GDPR erasure: every service must drop what it holds about this person."""
-
-    contact_id: str
-    erased_at: str
-
-
-class CompanyCreated(ContactsEvent):
-    company_id: str
-    company: dict[str, Any]
-
-
-class CompanyUpdated(ContactsEvent):
-    company_id: str
-    company: dict[str, Any]
-    changed: list[str]
-
-
-class CompanyDeleted(ContactsEvent):
-    company_id: str
-
-
-class CompanyMerged(ContactsEvent):
-    company_id: str
-    merged_ids: list[str]
-    company: dict[str, Any]
-
-
-class RelationshipCreated(ContactsEvent):
-    """A directed, typed edge between two parties (its inverse is implied)."""
-
-    relationship_id: str
-    from_id: str
-    to_id: str
-    type: str
-    label: str | None = None
-
-
-class RelationshipDeleted(ContactsEvent):
-    relationship_id: str
-    from_id: str
-    to_id: str
-    type: str
-
-
-class InteractionLogged(ContactsEvent):
-    interaction_id: str
-    kind: str
-    direction: str | None = None
-    channel: str | None = None
-    subject: str | None = None
-    occurred_at: str
-    contact_ids: list[str] = Field(default_factory=list)
-    company_ids: list[str] = Field(default_factory=list)
-
-
-class ConsentChanged(ContactsEvent):
-    contact_id: str
-    channel: str
-    status: str
-    legal_basis: str | None = None
-    obtained_from: str | None = None  # where consent was given: a form, an import, a call
-    changed_at: str
-
-
-class ImportCompleted(ContactsEvent):
-    import_id: str
-    object_type: str
-    total: int
-    created: int
-    updated: int
-    skipped: int
-    failed: int
-
+from crm_shared.events.platform_events import (
+    ApiKeyCreated,
+    ApiKeyRevoked,
+    TeamChanged,
+    TenantDeleted,
+    TenantProvisioned,
+    UserInvited,
+    UserUpdated,
+)
 
 CATALOG: dict[str, type[Event]] = {
     cls.detail_type(): cls

@@ -20,7 +20,7 @@ from crm_shared import clock
 from crm_shared.auth.roles import Visibility
 from crm_shared.context import Principal
 from crm_shared.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from crm_shared.events.catalog import CompanyCreated, CompanyDeleted, CompanyUpdated
+from crm_shared.events.contacts_events import CompanyCreated, CompanyDeleted, CompanyUpdated
 from crm_shared.ids import is_id, new_id
 from crm_shared.unit_of_work import TransactionConflict, UnitOfWork
 

@@ -23,7 +23,7 @@ from chalicelib.privacy.schemas import CHANNELS, ConsentIn
 from crm_shared import clock
 from crm_shared.context import Principal
 from crm_shared.errors import NotFound, PreconditionFailed, ValidationFailed
-from crm_shared.events.catalog import ConsentChanged
+from crm_shared.events.contacts_events import ConsentChanged
 from crm_shared.ids import is_id, new_id
 from crm_shared.unit_of_work import TransactionConflict
 

@@ -26,7 +26,7 @@ from chalicelib.privacy import repository
 from crm_shared import clock
 from crm_shared.context import Principal
 from crm_shared.errors import NotFound
-from crm_shared.events.catalog import ContactErased
+from crm_shared.events.contacts_events import ContactErased
 from crm_shared.ids import is_id
 
 IN_PROGRESS = "in_progress"

@@ -22,7 +22,7 @@ from chalicelib.privacy.schemas import MergeIn
 from crm_shared import clock
 from crm_shared.context import Principal
 from crm_shared.errors import ValidationFailed
-from crm_shared.events.catalog import ContactMerged
+from crm_shared.events.contacts_events import ContactMerged
 from crm_shared.unit_of_work import MAX_ITEMS, UnitOfWork
 
 Pending = list[tuple[int, ContactItem]]  # (index in from_ids, the contact to fold)

@@ -16,7 +16,7 @@ from crm_shared import clock
 from crm_shared.contact_data import normalize_email
 from crm_shared.context import Principal
 from crm_shared.errors import NotFound, PreconditionFailed, ValidationFailed
-from crm_shared.events.catalog import InteractionLogged
+from crm_shared.events.contacts_events import InteractionLogged
 from crm_shared.ids import is_id, new_id
 
 PREFIX = "int"

@@ -29,7 +29,7 @@ from crm_shared import clock
 from crm_shared.contact_data import normalize_email, normalize_phone
 from crm_shared.context import Principal
 from crm_shared.errors import NotFound, Problem
-from crm_shared.events.catalog import ContactCreated
+from crm_shared.events.contacts_events import ContactCreated
 from crm_shared.unit_of_work import MAX_ITEMS, TransactionConflict
 from crm_shared.validation import validate
 

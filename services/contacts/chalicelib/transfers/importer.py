@@ -27,7 +27,7 @@ from chalicelib.transfers.models import JobItem
 from crm_shared import clock, context
 from crm_shared.context import Principal
 from crm_shared.errors import Conflict, NotFound, ValidationFailed
-from crm_shared.events.catalog import ImportCompleted
+from crm_shared.events.contacts_events import ImportCompleted
 from crm_shared.ids import is_id, new_id
 from crm_shared.unit_of_work import TransactionConflict
 

@@ -8,7 +8,7 @@ from chalicelib.schemas import CreateApiKey
 from crm_shared import clock
 from crm_shared.auth import api_keys
 from crm_shared.errors import NotFound
-from crm_shared.events.catalog import ApiKeyCreated, ApiKeyRevoked
+from crm_shared.events.platform_events import ApiKeyCreated, ApiKeyRevoked
 from crm_shared.ids import is_id
 
 

@@ -8,7 +8,7 @@ from chalicelib.models import TeamItem, UserItem
 from chalicelib.schemas import CreateTeam, UpdateTeam
 from crm_shared import clock
 from crm_shared.errors import NotFound, PreconditionFailed, ValidationFailed
-from crm_shared.events.catalog import TeamChanged
+from crm_shared.events.platform_events import TeamChanged
 from crm_shared.ids import is_id, new_id
 from crm_shared.unit_of_work import UnitOfWork
 

@@ -10,7 +10,7 @@ from chalicelib.models import TenantItem, UserItem
 from chalicelib.schemas import ProvisionTenant
 from crm_shared import clock
 from crm_shared.errors import Conflict, NotFound
-from crm_shared.events.catalog import TenantDeleted, TenantProvisioned
+from crm_shared.events.platform_events import TenantDeleted, TenantProvisioned
 from crm_shared.ids import new_id
 from crm_shared.settings import get_settings
 from crm_shared.unit_of_work import TransactionConflict

@@ -8,7 +8,7 @@ from chalicelib.models import UserItem
 from chalicelib.schemas import InviteUser, UpdateUser
 from crm_shared import clock
 from crm_shared.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from crm_shared.events.catalog import UserInvited, UserUpdated
+from crm_shared.events.platform_events import UserInvited, UserUpdated
 from crm_shared.ids import is_id, new_id
 from crm_shared.unit_of_work import TransactionConflict, UnitOfWork
 
