@@ -37,3 +37,11 @@ from tests.support.moto_patches import copy_tables_once_per_transaction  # noqa:
 copy_tables_once_per_transaction()
 
 pytest_plugins = ["tests.support.fixtures"]
+
+# CI runs each property test on the same examples every time (a failure there is always
+# reproducible); developers get fresh random examples on every run.
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
