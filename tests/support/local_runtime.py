@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 45.0
+START_TIMEOUT = 90.0  # a loaded 2-core machine can take a while to start moto and the hosts
 
 
 def free_port() -> int:
