@@ -581,3 +581,26 @@ class SearchPlan(BaseModel):
     index: str
     tenant_wide: bool
     residual_filters: int
+
+
+def single_filter(request: SearchRequest, field: str, operator: str = "eq") -> Filter | None:
+    """The one-group request's string filter on `field` with `operator`, if it has one.
+
+    Services use it to send a search to a keyed lookup (an email claim, a tag entry).
+    """
+    if len(request.filter_groups) != 1:
+        return None
+    return next((f for f in request.filter_groups[0].filters
+                 if f.field == field and f.operator == operator
+                 and isinstance(f.value, str)), None)
+
+
+@dataclass
+class SearchResult:
+    """A page of matching records and how it was found (see `SearchPlan`)."""
+
+    items: list[dict[str, Any]]
+    cursor: str | None
+    index: str
+    tenant_wide: bool
+    residual: int

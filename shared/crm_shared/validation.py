@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from crm_shared.errors import BadRequest, PayloadTooLarge, ValidationFailed
 
 MAX_BODY_BYTES = 1_048_576
+if TYPE_CHECKING:
+    from crm_shared.filters import SearchRequest
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -64,3 +67,13 @@ def validate(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise problem_from(exc) from None
+
+
+def search_request(payload: Any, allowed_fields: set[str]) -> SearchRequest:
+    """A `SearchRequest` over `allowed_fields`; a 422 naming each bad filter if not."""
+    from crm_shared.filters import FilterError, parse_search
+
+    try:
+        return parse_search(payload, allowed_fields=allowed_fields)
+    except FilterError as exc:
+        raise ValidationFailed("invalid search: " + str(exc), errors=exc.errors) from None

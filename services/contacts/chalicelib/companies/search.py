@@ -8,13 +8,19 @@ Filters the lookup cannot apply are checked on the page read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.companies import domain, logic, repository
 from crm_shared.auth.roles import Visibility
 from crm_shared.errors import ValidationFailed
-from crm_shared.filters import Filter, FilterError, IndexSpec, SearchRequest, parse_search, plan
+from crm_shared.filters import (
+    IndexSpec,
+    SearchRequest,
+    SearchResult,
+    plan,
+    single_filter,
+)
+from crm_shared.validation import search_request
 
 FIELDS = {
     "name", "domain", "industry", "employees", "annual_revenue", "parent_id", "owner_id",
@@ -22,15 +28,6 @@ FIELDS = {
 }
 LIST_INDEXES = [IndexSpec(name=field, partition_field=field, sort_field="updated_at")
                 for field in repository.LIST_INDEXES]
-
-
-@dataclass
-class Result:
-    items: list[dict[str, Any]]
-    cursor: str | None
-    index: str
-    tenant_wide: bool
-    residual: int
 
 
 def _normalized_domains(payload: Any) -> Any:
@@ -56,35 +53,24 @@ def _domain_value(flt: Any) -> Any:
 
 
 def parse(payload: Any) -> SearchRequest:
-    try:
-        return parse_search(_normalized_domains(payload), allowed_fields=FIELDS)
-    except FilterError as exc:
-        raise ValidationFailed("invalid search: " + str(exc), errors=exc.errors) from None
-
-
-def _single(request: SearchRequest, field: str, operator: str = "eq") -> Filter | None:
-    if len(request.filter_groups) != 1:
-        return None
-    return next((f for f in request.filter_groups[0].filters
-                 if f.field == field and f.operator == operator
-                 and isinstance(f.value, str)), None)
+    return search_request(_normalized_domains(payload), FIELDS)
 
 
 def _entry_lookup(tenant_id: str, request: SearchRequest) -> tuple[str, str | None, str] | None:
-    by_domain = _single(request, "domain")
+    by_domain = single_filter(request, "domain")
     if by_domain is not None:
         value = domain.normalize_domain(str(by_domain.value), "filter_groups[0].filters.value")
         return repository.domain_pk(tenant_id, value), None, "company_domain"
-    tag = _single(request, "tags")
+    tag = single_filter(request, "tags")
     if tag is not None:
         return repository.tag_pk(tenant_id, str(tag.value).lower()), None, "company_tag"
-    name = _single(request, "name", "prefix")
+    name = single_filter(request, "name", "prefix")
     if name is not None:
         return repository.name_pk(tenant_id), str(name.value).lower(), "company_name"
     return None
 
 
-def run(tenant_id: str, request: SearchRequest, seen: Visibility) -> Result:
+def run(tenant_id: str, request: SearchRequest, seen: Visibility) -> SearchResult:
     lookup = _entry_lookup(tenant_id, request)
     if lookup is not None:
         pk, prefix, index = lookup
@@ -94,7 +80,7 @@ def run(tenant_id: str, request: SearchRequest, seen: Visibility) -> Result:
     else:
         chosen = plan(request, LIST_INDEXES)
         # the planner lowercases values; ids are keyed as written, so take the filter's own
-        eq = _single(request, chosen.index.name) if chosen else None
+        eq = single_filter(request, chosen.index.name) if chosen else None
         field = chosen.index.name if chosen and eq else None
         value = str(eq.value) if eq else None
         items, cursor = repository.list_records(tenant_id, request.limit, request.cursor,
@@ -105,4 +91,4 @@ def run(tenant_id: str, request: SearchRequest, seen: Visibility) -> Result:
     matches = [r for r in records
                if request.matches(r) and seen.allows(r.get("owner_id"), r.get("team_id"))]
     filters = sum(len(g.filters) for g in request.filter_groups)
-    return Result(matches, cursor, index, tenant_wide, filters)
+    return SearchResult(matches, cursor, index, tenant_wide, filters)

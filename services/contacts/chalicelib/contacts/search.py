@@ -8,14 +8,19 @@ page it read, so a page costs what it reads whatever the tenant's size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.contacts import logic, repository
 from crm_shared.auth.roles import Visibility
 from crm_shared.contact_data import normalize_email, normalize_phone
-from crm_shared.errors import ValidationFailed
-from crm_shared.filters import Filter, FilterError, IndexSpec, SearchRequest, parse_search, plan
+from crm_shared.filters import (
+    IndexSpec,
+    SearchRequest,
+    SearchResult,
+    plan,
+    single_filter,
+)
+from crm_shared.validation import search_request
 
 FIELDS = {
     "email", "phone", "tags", "name", "first_name", "last_name", "owner_id", "team_id",
@@ -24,15 +29,6 @@ FIELDS = {
 }
 LIST_INDEXES = [IndexSpec(name=field, partition_field=field, sort_field="updated_at")
                 for field in repository.LIST_INDEXES]
-
-
-@dataclass
-class Result:
-    items: list[dict[str, Any]]
-    cursor: str | None
-    index: str
-    tenant_wide: bool
-    residual: int
 
 
 def searchable(contact: dict[str, Any]) -> dict[str, Any]:
@@ -46,21 +42,11 @@ def searchable(contact: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse(payload: Any) -> SearchRequest:
-    try:
-        return parse_search(payload, allowed_fields=FIELDS)
-    except FilterError as exc:
-        raise ValidationFailed("invalid search: " + str(exc), errors=exc.errors) from None
-
-
-def _single_eq(request: SearchRequest, field: str) -> Filter | None:
-    if len(request.filter_groups) != 1:
-        return None
-    return next((f for f in request.filter_groups[0].filters
-                 if f.field == field and f.operator == "eq" and isinstance(f.value, str)), None)
+    return search_request(payload, FIELDS)
 
 
 def run(tenant_id: str, request: SearchRequest, seen: Visibility,
-        default_region: str) -> Result:
+        default_region: str) -> SearchResult:
     lookup = _entry_lookup(tenant_id, request, default_region)
     if lookup is not None:
         pk, prefix, index = lookup
@@ -80,20 +66,20 @@ def run(tenant_id: str, request: SearchRequest, seen: Visibility,
                if request.matches(searchable(r)) and seen.allows(r.get("owner_id"),
                                                                  r.get("team_id"))]
     filters = sum(len(g.filters) for g in request.filter_groups)
-    return Result(matches, cursor, index, tenant_wide, filters)
+    return SearchResult(matches, cursor, index, tenant_wide, filters)
 
 
 def _entry_lookup(tenant_id: str, request: SearchRequest,
                   region: str) -> tuple[str, str | None, str] | None:
-    email = _single_eq(request, "email")
+    email = single_filter(request, "email")
     if email is not None:
         value = normalize_email(str(email.value), "filter_groups[0].filters.value")
         return repository.claim_pk(tenant_id, "EMAIL", value), None, "contact_email"
-    phone = _single_eq(request, "phone")
+    phone = single_filter(request, "phone")
     if phone is not None:
         value = normalize_phone(str(phone.value), region, "filter_groups[0].filters.value")
         return repository.claim_pk(tenant_id, "PHONE", value), None, "contact_phone"
-    tag = _single_eq(request, "tags")
+    tag = single_filter(request, "tags")
     if tag is not None:
         return repository.tag_pk(tenant_id, str(tag.value).lower()), None, "contact_tag"
     if len(request.filter_groups) == 1:
