@@ -24,6 +24,7 @@ from crm_shared.events.contacts_events import (
     RelationshipDeleted,
 )
 from crm_shared.events.envelope import Event
+from crm_shared.events.marketing_events import FormSubmitted, LinkClicked, MessageOpened
 from crm_shared.events.platform_events import (
     ApiKeyCreated,
     ApiKeyRevoked,
@@ -32,6 +33,25 @@ from crm_shared.events.platform_events import (
     TenantProvisioned,
     UserInvited,
     UserUpdated,
+)
+from crm_shared.events.sales_events import (
+    ApprovalDecided,
+    ApprovalRequested,
+    LeadAssigned,
+    LeadConverted,
+    LeadCreated,
+    LeadDeleted,
+    LeadScored,
+    LeadUpdated,
+    OpportunityCreated,
+    OpportunityDeleted,
+    OpportunityLost,
+    OpportunityStageChanged,
+    OpportunityUpdated,
+    OpportunityWon,
+    TaskCompleted,
+    TaskCreated,
+    TaskDue,
 )
 
 CATALOG: dict[str, type[Event]] = {
@@ -43,5 +63,10 @@ CATALOG: dict[str, type[Event]] = {
         CompanyCreated, CompanyUpdated, CompanyDeleted, CompanyMerged,
         RelationshipCreated, RelationshipDeleted, InteractionLogged, ConsentChanged,
         ImportCompleted,
+        LeadCreated, LeadUpdated, LeadAssigned, LeadScored, LeadConverted, LeadDeleted,
+        OpportunityCreated, OpportunityUpdated, OpportunityStageChanged, OpportunityWon,
+        OpportunityLost, OpportunityDeleted, TaskCreated, TaskDue, TaskCompleted,
+        ApprovalRequested, ApprovalDecided,
+        MessageOpened, LinkClicked, FormSubmitted,
     )
 }
