@@ -78,3 +78,18 @@ class BaseItem(Model):
     gsi2 = GSI2()
     gsi3 = GSI3()
     due = DueIndex()
+
+
+class WideItem(BaseItem):
+    """BaseItem plus two more list indexes (GSI4, GSI5), for tables that list one kind of
+    record along more than three dimensions (contacts, opportunities)."""
+
+    class Meta:
+        table_name = "unset"
+
+    GSI4PK = UnicodeAttribute(null=True)
+    GSI4SK = UnicodeAttribute(null=True)
+    GSI5PK = UnicodeAttribute(null=True)
+    GSI5SK = UnicodeAttribute(null=True)
+    gsi4 = index_class("GSI4")()
+    gsi5 = index_class("GSI5")()

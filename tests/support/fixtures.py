@@ -62,3 +62,8 @@ def runtimes(aws: dict[str, Any], session: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def contacts(clients: dict[str, ApiClient]) -> ApiClient:
     return clients["contacts"]
+
+
+@pytest.fixture(scope="module")
+def sales(clients: dict[str, ApiClient]) -> ApiClient:
+    return clients["sales"]

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute
-
 from chalicelib import SERVICE
-from crm_shared.dynamo import BaseItem, index_class, table_meta
-
-GSI4 = index_class("GSI4")
-GSI5 = index_class("GSI5")
+from crm_shared.dynamo import WideItem, table_meta
 
 
-class ContactsItem(BaseItem):
-    """Base of every item in the contacts table (it has two extra list indexes)."""
+class ContactsItem(WideItem):
+    """Base of every item in the contacts table (lists by stage in GSI4, by team in GSI5)."""
 
     Meta = table_meta(SERVICE)
-
-    GSI4PK = UnicodeAttribute(null=True)
-    GSI4SK = UnicodeAttribute(null=True)
-    GSI5PK = UnicodeAttribute(null=True)
-    GSI5SK = UnicodeAttribute(null=True)
-    gsi4 = GSI4()
-    gsi5 = GSI5()

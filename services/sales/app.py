@@ -1,0 +1,10 @@
+"""The sales service's Lambda entry point: wiring only, no business rules."""
+
+from chalicelib import SERVICE
+from chalicelib.consumers import consumer
+from chalicelib.pipelines.api import api as pipelines_api
+from crm_shared.events.wiring import wire_events
+from crm_shared.http import create_app
+
+app = create_app(SERVICE, pipelines_api)
+handle_events, publish_outbox = wire_events(app, SERVICE, consumer)

@@ -1,0 +1,3 @@
+"""The sales service: leads, pipelines, opportunities, tasks, approvals, forecasts."""
+
+SERVICE = "sales"

@@ -1,0 +1,19 @@
+"""Events the sales service reacts to. Each feature's handlers register on `consumer`."""
+
+from __future__ import annotations
+
+from chalicelib import SERVICE
+from chalicelib.pipelines import logic as pipelines
+from crm_shared.events.builtin import subscribe_api_keys
+from crm_shared.events.consumer import Consumer, EventContext
+from crm_shared.events.platform_events import TenantProvisioned
+from crm_shared.unit_of_work import UnitOfWork
+
+consumer = Consumer(SERVICE)
+subscribe_api_keys(consumer)
+
+
+@consumer.on(TenantProvisioned)
+def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) -> None:
+    """Every tenant starts with a default pipeline (Maven's stage names included)."""
+    pipelines.seed_default(uow, event.tenant_id)
