@@ -54,7 +54,7 @@ class Subscription:
     source: str
     detail_type: str
     model: type[Event]
-    handler: Handler
+    handlers: list[Handler]
 
 
 class Consumer:
@@ -65,11 +65,17 @@ class Consumer:
         self.subscriptions: dict[str, Subscription] = {}
 
     def on(self, event_type: type[Event]) -> Callable[[Handler], Handler]:
+        """Register a handler. Several features may handle one event: they run in
+        registration order within the event's one transaction, so all or none apply."""
         def register(handler: Handler) -> Handler:
             name = event_type.detail_type()
-            if name in self.subscriptions:
-                raise ValueError(f"{self.service} already handles {name}")
-            self.subscriptions[name] = Subscription(event_type.source, name, event_type, handler)
+            found = self.subscriptions.setdefault(
+                name, Subscription(event_type.source, name, event_type, []))
+            if found.model is not event_type:
+                raise ValueError(f"{self.service}: {name} is registered with another model")
+            if handler in found.handlers:
+                raise ValueError(f"{self.service}: {handler.__name__} handles {name} twice")
+            found.handlers.append(handler)
             return handler
 
         return register
@@ -122,7 +128,8 @@ class Consumer:
         )
         uow = UnitOfWork(self.service)
         try:
-            subscription.handler(data, event_ctx, uow)
+            for handler in subscription.handlers:
+                handler(data, event_ctx, uow)
             uow.put(marker, condition=marker_model.PK.does_not_exist(), label="consumed")
             uow.commit()
         except TransactionConflict as conflict:
