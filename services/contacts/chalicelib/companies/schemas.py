@@ -9,17 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from chalicelib.contacts.schemas import AddressIn
 from crm_shared.filters import SearchPlan
+from crm_shared.money import Money
 from crm_shared.validation import Payload
 
 MAX_TAGS = 20  # each tag is an entry item in the write's transaction (100 items at most)
 TAG = re.compile(r"[a-z0-9][a-z0-9 _.-]{0,49}")
-
-
-class Money(Payload):
-    """Money as the API writes it everywhere: minor units and an ISO 4217 code."""
-
-    amount: StrictInt = Field(ge=0, le=10**17)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
 
 
 class CompanyFields(Payload):
