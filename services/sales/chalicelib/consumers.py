@@ -17,3 +17,6 @@ subscribe_api_keys(consumer)
 def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) -> None:
     """Every tenant starts with a default pipeline (Maven's stage names included)."""
     pipelines.seed_default(uow, event.tenant_id)
+
+# Feature handlers register on `consumer` when imported: keep these at the bottom.
+from chalicelib.directory import handlers as _directory_handlers  # noqa: E402,F401
