@@ -54,10 +54,21 @@ def _allows(seen: Visibility, item: CompanyItem) -> bool:
 def get(principal: Principal, tenant_id: str, company_id: str) -> CompanyItem:
     """A live company the caller may see (one GetItem), else 404."""
     item = repository.get(tenant_id, company_id) if is_id(company_id, "cmp") else None
+    if item is not None and item.deleted and item.doc.get("merged_into"):
+        raise merged_problem(item)
     if item is None or item.deleted or not _allows(
             relationships.seen_by(principal, tenant_id), item):
         raise NotFound("no such company")
     return item
+
+
+def merged_problem(item: CompanyItem) -> NotFound:
+    """A merged company is gone (404), but the answer names the survivor to follow."""
+    survivor = str(item.doc["merged_into"])
+    return NotFound(f"company {item.company_id} was merged into {survivor}",
+                    code="company_merged", headers={"Location": f"/companies/{survivor}"},
+                    errors=[{"field": "company_id", "message": f"was merged into {survivor}",
+                             "merged_into": survivor}])
 
 
 def _chain(tenant_id: str, company_id: str | None, parent_id: str,
@@ -130,13 +141,18 @@ def create(principal: Principal, tenant_id: str, cmd: CompanyCreate) -> CompanyI
     uow = repository.unit_of_work()
     _reparent(uow, item, None, doc.get("parent_id"),
               relationships.seen_by(principal, tenant_id))
-    shown = record(item) | {"version": 1}
-    uow.put(item, label="company")
-    repository.write_entries(uow, tenant_id, item.company_id, shown, None,
-                             domain.entries_of(doc))
-    uow.emit(CompanyCreated(company_id=item.company_id, company=shown), tenant_id)
+    stage_new(uow, item)
     _commit(uow, tenant_id, doc)
     return item
+
+
+def stage_new(uow: UnitOfWork, item: CompanyItem) -> None:
+    """Add a new company without a parent (record, claim, entries, CompanyCreated) to `uow`."""
+    shown = record(item) | {"version": 1}
+    uow.put(item, condition=CompanyItem.PK.does_not_exist(), label="company")
+    repository.write_entries(uow, item.tenant_id, item.company_id, shown, None,
+                             domain.entries_of(item.doc))
+    uow.emit(CompanyCreated(company_id=item.company_id, company=shown), item.tenant_id)
 
 
 def update(principal: Principal, tenant_id: str, company_id: str, cmd: CompanyFields,

@@ -17,7 +17,7 @@ from crm_shared.context import Principal
 from crm_shared.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from crm_shared.events.contacts_events import ContactCreated, ContactDeleted, ContactUpdated
 from crm_shared.ids import is_id, new_id
-from crm_shared.unit_of_work import TransactionConflict
+from crm_shared.unit_of_work import TransactionConflict, UnitOfWork
 
 ON_DUPLICATE = ("reject", "return", "allow")
 
@@ -107,17 +107,27 @@ def create(principal: Principal, tenant_id: str, cmd: ContactCreate,
                 return Created(existing, created=False)
         duplicates = frozenset((kind, value) for kind, value, _ in found)
     item = repository.new_record(tenant_id, new_id("con"), doc, clock.iso())
-    _keep_duplicates(item, duplicates, entries)
     try:
         with repository.unit_of_work() as uow:
-            uow.put(item, label="contact")
-            repository.write_entries(uow, tenant_id, item.contact_id, record(item) | {
-                "version": 1}, None, entries, duplicates)
-            uow.emit(ContactCreated(contact_id=item.contact_id,
-                                    contact=record(item) | {"version": 1}), tenant_id)
+            stage_new(uow, item, duplicates)
     except TransactionConflict as conflict:
         raise _duplicate(tenant_id, conflict, doc) from conflict
     return Created(item, created=True)
+
+
+def stage_new(uow: UnitOfWork, item: ContactItem,
+              duplicates: frozenset[tuple[str, str]] = frozenset()) -> None:
+    """Add a new contact (record, claims, entries, ContactCreated) to `uow`.
+
+    `duplicates` lists the (kind, value) claimed by another contact, held beside it.
+    """
+    entries = domain.entries_of(item.doc)
+    _keep_duplicates(item, duplicates, entries)
+    shown = record(item) | {"version": 1}
+    uow.put(item, condition=ContactItem.PK.does_not_exist(), label="contact")
+    repository.write_entries(uow, item.tenant_id, item.contact_id, shown, None, entries,
+                             duplicates)
+    uow.emit(ContactCreated(contact_id=item.contact_id, contact=shown), item.tenant_id)
 
 
 def duplicates_of(item: ContactItem) -> frozenset[tuple[str, str]]:
@@ -173,23 +183,31 @@ def update(principal: Principal, tenant_id: str, contact_id: str, cmd: ContactFi
     domain.require_identity(after_doc)
     if not changed:
         return item
-    before, after = domain.entries_of(before_doc), domain.entries_of(after_doc)
+    try:
+        with repository.unit_of_work() as uow:
+            stage_update(uow, item, after_doc, changed)
+    except TransactionConflict as conflict:
+        raise _duplicate(tenant_id, conflict, after_doc) from conflict
+    return item
+
+
+def stage_update(uow: UnitOfWork, item: ContactItem, after_doc: dict[str, Any],
+                 changed: list[str]) -> dict[str, Any]:
+    """Add the rewrite of `item` as `after_doc` (entries, ContactUpdated) to `uow`; the
+    put is conditioned on the version read. Returns the record as the event shows it."""
+    before, after = domain.entries_of(item.doc), domain.entries_of(after_doc)
     duplicates = duplicates_of(item)
     item.doc = after_doc
     item.updated_at = clock.iso()
     repository.index_record(item)
     _keep_duplicates(item, duplicates, after)
     shown = record(item) | {"version": (item.version or 0) + 1}
-    try:
-        with repository.unit_of_work() as uow:
-            uow.put(item, label="version")
-            repository.write_entries(uow, tenant_id, contact_id, shown, before, after,
-                                     duplicates)
-            uow.emit(ContactUpdated(contact_id=contact_id, contact=shown, changed=changed),
-                     tenant_id)
-    except TransactionConflict as conflict:
-        raise _duplicate(tenant_id, conflict, after_doc) from conflict
-    return item
+    uow.put(item, label="version")
+    repository.write_entries(uow, item.tenant_id, item.contact_id, shown, before, after,
+                             duplicates)
+    uow.emit(ContactUpdated(contact_id=item.contact_id, contact=shown, changed=changed),
+             item.tenant_id)
+    return shown
 
 
 def delete(principal: Principal, tenant_id: str, contact_id: str) -> None:

@@ -114,6 +114,7 @@ class ContactOut(BaseModel):
     tags: list[str] = Field(default_factory=list)
     lifecycle_stage: str | None = None
     source: str | None = None
+    source_lead_id: str | None = None  # the sales lead it was converted from
     birthday: str | None = None
     important_dates: list[dict[str, Any]] = Field(default_factory=list)
     preferences: dict[str, Any] = Field(default_factory=dict)
