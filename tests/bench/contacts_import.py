@@ -31,13 +31,13 @@ def sample_csv(rows: int, tag: str = "bench") -> str:
 
 def drain(limit: int = 100_000) -> int:
     """Receive and handle jobs messages until the queue is empty; returns how many."""
-    sqs, url, handled = jobs._sqs(), jobs.queue_url(), 0
+    sqs, url, handled = jobs.queue.sqs, jobs.queue.url, 0
     while handled < limit:
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", [])
         if not messages:
             return handled
         message = messages[0]
-        result = jobs.process_batch({"Records": [{
+        result = jobs.queue.process_batch({"Records": [{
             "messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
             "body": message["Body"], "attributes": {}, "messageAttributes": {},
             "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "", "awsRegion": ""}]})
