@@ -8,12 +8,14 @@ declarations double as the route table the gateway, the docs and the isolation t
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import re
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 from chalice import Blueprint, Chalice, CORSConfig, IAMAuthorizer, Response
@@ -155,6 +157,7 @@ class ServiceApi:
         self.service = service
         self.blueprint = Blueprint(f"crm_{service}_{feature}")
         self.routes: list[RouteSpec] = []
+        self.handlers: dict[tuple[str, str], Callable[..., Any]] = {}
 
     def route(
         self,
@@ -178,6 +181,7 @@ class ServiceApi:
                 summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
             )
             self.routes.append(spec)
+            self.handlers[(path, method)] = handler
 
             @functools.wraps(handler)
             def view(**params: str) -> Response:
@@ -374,18 +378,108 @@ def _as_problem(response: Response, correlation_id: str) -> Response:
     return problem_response(problem, correlation_id)
 
 
-def create_app(service: str, *apis: ServiceApi) -> Chalice:
+MANIFEST = "routes.json"  # in the service's chalicelib: its lazy features' route table
+Feature = ServiceApi | str
+
+
+class ServiceApp(Chalice):
+    """A service's Chalice app whose features may load on their first request.
+
+    A feature given as a module path ("chalicelib.companies.api") is registered from the
+    route manifest `chalicelib/routes.json`, so importing app.py (the Lambda cold start)
+    costs the route table, not every feature's schemas, rules and models; the first request
+    to one of its routes imports that feature only. `python -m infra.edge` writes the
+    manifest from the features themselves and tests/infra/test_edge.py keeps it current.
+    """
+
+    def __init__(self, service: str) -> None:
+        super().__init__(app_name=f"crm-{service}", configure_logs=False)
+        self.crm_service = service
+        self.crm_features: list[Feature] = []
+        self.crm_consumer_ref: Any = None
+
+    @property
+    def crm_routes(self) -> list[RouteSpec]:
+        """Every route's spec, importing every feature (the gateway, docs and tests)."""
+        return [spec for feature in self.crm_features for spec in feature_api(feature).routes]
+
+    @property
+    def crm_consumer(self) -> Any:
+        """The service's event consumer (a module path is imported on first use)."""
+        ref = self.crm_consumer_ref
+        if isinstance(ref, str):
+            module, _, name = ref.partition(":")
+            ref = self.crm_consumer_ref = getattr(importlib.import_module(module),
+                                                  name or "consumer")
+        return ref
+
+
+def feature_api(feature: Feature) -> ServiceApi:
+    """The ServiceApi of a feature; a module path is imported (once) for its `api`."""
+    if isinstance(feature, ServiceApi):
+        return feature
+    api = getattr(importlib.import_module(feature), "api", None)
+    if not isinstance(api, ServiceApi):
+        raise RuntimeError(f"{feature} defines no ServiceApi named `api`")
+    return api
+
+
+def manifest_entries(app: ServiceApp) -> list[dict[str, str]]:
+    """The manifest of the app's lazy features, from their real routes, in app order."""
+    return [{"module": feature, "path": spec.path, "method": spec.method, "name": spec.name,
+             "auth": spec.auth}
+            for feature in app.crm_features if isinstance(feature, str)
+            for spec in feature_api(feature).routes]
+
+
+def _read_manifest() -> list[dict[str, str]]:
+    try:
+        text = resources.files("chalicelib").joinpath(MANIFEST).read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):
+        return []
+    entries: list[dict[str, str]] = json.loads(text)
+    return entries
+
+
+def _lazy_view(app: ServiceApp, entry: dict[str, str]) -> Callable[..., Response]:
+    path, method = entry["path"], entry["method"]
+
+    def view(**params: str) -> Response:
+        api = feature_api(entry["module"])
+        handler = api.handlers.get((path, method))
+        if handler is None:  # the manifest is stale: the feature no longer has this route
+            return problem_response(NotFound(f"no route {method} {path}", code="no_route"),
+                                    None)
+        spec = next(s for s in api.routes if (s.path, s.method) == (path, method))
+        request = app.current_request
+        assert request is not None, "Chalice sets current_request before calling a view"
+        return api._dispatch(spec, handler, request, params)
+
+    view.__name__ = f"{entry['name']}_{method.lower()}"
+    return view
+
+
+def create_app(service: str, *features: Feature) -> ServiceApp:
     """A service's Chalice app with the shared middleware and its routes registered.
 
-    A large service declares its routes in several `ServiceApi`s (one per feature); the
-    app's `crm_routes` lists them all for the gateway, the docs and the isolation suite.
+    A large service declares its routes in several features (one `ServiceApi` each). Give
+    a feature as its module path to load it on its first request (see `ServiceApp`); a
+    lazy feature missing from the manifest is imported at once, so it is never unserved.
     """
-    app = Chalice(app_name=f"crm-{service}", configure_logs=False)
+    app = ServiceApp(service)
     app.register_middleware(_middleware(service), "http")
-    for api in apis:
-        app.register_blueprint(api.blueprint)
-    app.crm_service = service  # type: ignore[attr-defined]
-    app.crm_routes = [spec for api in apis for spec in api.routes]  # type: ignore[attr-defined]
+    app.crm_features = list(features)
+    manifest = _read_manifest()
+    listed = {entry["module"] for entry in manifest}
+    for feature in features:
+        if isinstance(feature, str) and feature in listed:
+            for entry in (e for e in manifest if e["module"] == feature):
+                authorizer = IAMAuthorizer() if entry["auth"] == AUTH_OPERATOR else None
+                app.route(entry["path"], methods=[entry["method"]], cors=CORS,
+                          content_types=JSON_TYPES, authorizer=authorizer)(
+                    _lazy_view(app, entry))
+        else:
+            app.register_blueprint(feature_api(feature).blueprint)
     return app
 
 

@@ -17,25 +17,30 @@ import yaml
 from infra import edge
 from infra.package import cfn_lint
 
-REGENERATE = "stale: run `python -m infra.edge` and commit infra/edge-routes.json and edge.yaml"
+REGENERATE = ("stale: run `python -m infra.edge` and commit infra/edge-routes.json, edge.yaml"
+              " and services/*/chalicelib/routes.json")
 
 
 @pytest.fixture(scope="module")
-def generated() -> tuple[str, str]:
-    """Both files as `infra.edge` would write them from the apps (one subprocess each)."""
+def generated() -> dict[Path, str | None]:
+    """Every derived file as `infra.edge` would write it from the apps (a subprocess each)."""
     return edge.generate()
 
 
-def test_committed_route_table_is_current(generated: tuple[str, str]) -> None:
-    routes_text, _ = generated
-    assert edge.ROUTES_FILE.is_file(), REGENERATE
-    assert edge.ROUTES_FILE.read_text(encoding="utf-8") == routes_text, REGENERATE
+def test_committed_route_table_is_current(generated: dict[Path, str | None]) -> None:
+    assert edge.current(edge.ROUTES_FILE) == generated[edge.ROUTES_FILE], REGENERATE
 
 
-def test_committed_edge_template_is_current(generated: tuple[str, str]) -> None:
-    _, template_text = generated
-    assert edge.TEMPLATE_FILE.is_file(), REGENERATE
-    assert edge.TEMPLATE_FILE.read_text(encoding="utf-8") == template_text, REGENERATE
+def test_committed_edge_template_is_current(generated: dict[Path, str | None]) -> None:
+    assert edge.current(edge.TEMPLATE_FILE) == generated[edge.TEMPLATE_FILE], REGENERATE
+
+
+def test_committed_lazy_route_manifests_are_current(generated: dict[Path, str | None]) -> None:
+    """A lazy feature's route missing from its manifest would never be registered."""
+    manifests = {p: t for p, t in generated.items() if p.name == "routes.json"}
+    assert manifests[edge.manifest_file("platform")] is not None
+    for path, text in manifests.items():
+        assert edge.current(path) == text, f"{path.relative_to(edge.REPO_ROOT)} {REGENERATE}"
 
 
 def test_route_table_comes_from_the_apps() -> None:
