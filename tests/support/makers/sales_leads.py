@@ -1,0 +1,19 @@
+"""Makers for the lead-side sales routes' path parameters (leads, tasks, forms)."""
+
+from __future__ import annotations
+
+from tests.support.client import ApiClient, Tenant, Tenants, unique
+from tests.support.entities import Maker
+
+
+def _lead(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> str:
+    reply = clients["sales"].post("/leads", {"name": "Iso Lead",
+                                             "email": f"{unique('iso-')}@example.com"},
+                                  token=tenant.admin_token)
+    assert reply.status == 201, reply.json
+    return str(reply.json["lead_id"])
+
+
+MAKERS: dict[str, Maker] = {
+    "lead_id": _lead,
+}
