@@ -233,6 +233,41 @@ def check_zip(zip_path: Path) -> list[str]:
     return names
 
 
+def add_bytecode(zip_path: Path) -> int:
+    """Put each module's compiled bytecode in the zip; returns how many were added.
+
+    Lambda's code directory is read-only, so without them every cold start compiles every
+    module again (~0.1 s for a service). Unchecked-hash .pyc files stay valid whatever the
+    zip's timestamps; an interpreter of another version ignores them and compiles.
+    """
+    import compileall
+    import py_compile
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        with zipfile.ZipFile(zip_path) as archive:
+            infos = archive.infolist()
+            archive.extractall(root)
+        compileall.compile_dir(root, quiet=2, workers=0, ddir="/var/task",
+                               invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        known = {info.filename for info in infos}
+        added = sorted(p for p in root.rglob("*.pyc")
+                       if p.relative_to(root).as_posix() not in known)
+        rebuilt = zip_path.with_suffix(".tmp")
+        with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in infos:
+                out.writestr(info, (root / info.filename).read_bytes()
+                             if not info.is_dir() else b"")
+            for path in added:
+                info = zipfile.ZipInfo(path.relative_to(root).as_posix(), (1980, 1, 1, 0, 0, 0))
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                out.writestr(info, path.read_bytes())
+        rebuilt.replace(zip_path)
+    return len(added)
+
+
 def check_template(template_path: Path) -> dict[str, Any]:
     """Every resource has a Type: a merge fragment whose target Chalice no longer generates
     (a renamed handler, say) would otherwise become a typeless resource."""
@@ -271,6 +306,7 @@ def package(service: str, stage: str, out: Path, region: str = "us-east-1") -> P
         clear_dependency_cache(svc_dir)
     zip_path, template_path = out / ZIP_NAME, out / TEMPLATE_NAME
     check_zip(zip_path)
+    add_bytecode(zip_path)
     check_template(template_path)
     lint = cfn_lint([template_path])
     if lint.has_errors:

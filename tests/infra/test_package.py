@@ -59,6 +59,15 @@ def test_zip_holds_the_app_the_shared_package_and_linux_wheels(names: list[str])
     ), [name for name in names if name.startswith("pydantic_core/")]
 
 
+def test_zip_ships_bytecode_for_every_module(names: list[str]) -> None:
+    """Lambda cannot write __pycache__: without these, every cold start compiles."""
+    tag = sys.implementation.cache_tag
+    for module in ("app.py", "chalicelib/api.py", "crm_shared/http.py", "pydantic/main.py"):
+        folder, _, stem = module.rpartition("/")
+        pyc = f"{folder + '/' if folder else ''}__pycache__/{stem[:-3]}.{tag}.pyc"
+        assert pyc in names, module
+
+
 def test_packaging_leaves_no_vendor_or_cache_behind(built: Path) -> None:
     service = ROOT / "services" / "platform"
     assert not (service / "vendor").exists()
