@@ -5,10 +5,14 @@ from chalicelib.consumers import consumer
 from chalicelib.leads.api import api as leads_api
 from chalicelib.pipelines.api import api as pipelines_api
 from chalicelib.products.api import api as products_api
+from chalicelib.quotas.api import api as quotas_api
+from chalicelib.reports.api import api as reports_api
 from crm_shared.events.wiring import wire_events
 from crm_shared.http import create_app
 
-app = create_app(SERVICE, pipelines_api, products_api,
+# reports first: /opportunities/stats, /funnel, /forecast and /leads/stats must not be read
+# as an opportunity or lead id
+app = create_app(SERVICE, reports_api, quotas_api, pipelines_api, products_api,
                  # the /leads/<word> collections must come before /leads/{lead_id}
                  leads_api)
 handle_events, publish_outbox = wire_events(app, SERVICE, consumer)

@@ -20,3 +20,4 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
 
 # Feature handlers register on `consumer` when imported: keep these at the bottom.
 from chalicelib.directory import handlers as _directory_handlers  # noqa: E402,F401
+from chalicelib.reports import handlers as _reports_handlers  # noqa: E402,F401

@@ -6,6 +6,7 @@ from chalicelib import SERVICE
 from chalicelib.companies import (
     lifecycle,  # noqa: F401 - registers the merge mover
     logic,
+    merge,
     repository,
     search,
 )
@@ -13,6 +14,8 @@ from chalicelib.companies.schemas import (
     ChangePage,
     CompanyCreate,
     CompanyFields,
+    CompanyMergeIn,
+    CompanyMergeOut,
     CompanyOut,
     CompanyPage,
     Hierarchy,
@@ -155,3 +158,13 @@ def company_network(req: ApiRequest, company_id: str) -> Network:
     types = relationships.parse_types(req.query.get("types"))
     return Network(**relationships.network(req.principal, req.tenant_id, company_id, depth,
                                            types))
+
+
+@api.route("/companies/{company_id}/merge", "POST", roles=WRITERS, body=CompanyMergeIn,
+           response=CompanyMergeOut)
+def merge_companies(req: ApiRequest, company_id: str) -> Reply:
+    """Fold `merge_ids` into this company; their ids then resolve to it. Safe to retry."""
+    done = merge.merge(req.principal, req.tenant_id, company_id, req.body)
+    body = CompanyMergeOut(company=CompanyOut(**logic.record(done.survivor)),
+                           merged_ids=done.merged_ids, moved=done.moved)
+    return Reply(body, headers={"ETag": etag(done.survivor.version)})

@@ -96,3 +96,45 @@ class Entries:
 def entries_of(doc: dict[str, Any]) -> Entries:
     return Entries(domain=doc.get("domain"), tags=frozenset(doc.get("tags") or []),
                    name=str(doc.get("name") or "").strip().lower())
+
+
+FOLD_LIMITS = {"tags": 20, "addresses": 10}
+NOT_FOLDED = frozenset({"parent_id", "merged_into", "merged_at"})  # the survivor keeps its place
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def fold(survivor: dict[str, Any], merged: dict[str, Any],
+         field: str) -> tuple[dict[str, Any], list[str]]:
+    """The survivor's record with a merged company's folded in, and the fields it took.
+
+    The survivor keeps what it has and fills only its empty fields; tags are unioned,
+    addresses appended without repeats, custom properties gain the keys it lacks. A 422
+    naming `field` when the result would exceed a limit.
+    """
+    out, taken = dict(survivor), []
+    for name, theirs in merged.items():
+        mine: Any = out.get(name)
+        if name in NOT_FOLDED or _empty(theirs):
+            continue
+        if _empty(mine):
+            folded = theirs
+        elif name == "tags":
+            folded = sorted(set(mine) | set(theirs))
+        elif name == "addresses":
+            folded = [*mine, *(a for a in theirs if a not in mine)]
+        elif name == "properties":
+            folded = {**theirs, **mine}
+        else:
+            continue
+        if folded != mine:
+            out[name] = folded
+            taken.append(name)
+    for name, limit in FOLD_LIMITS.items():
+        if len(out.get(name) or ()) > limit:
+            raise ValidationFailed.for_field(
+                field, f"merging it would give the company {len(out[name])} {name}, more "
+                f"than {limit}: remove some from one of the companies first")
+    return out, sorted(taken)

@@ -117,7 +117,13 @@ def _reparent(uow: UnitOfWork, item: CompanyItem, old: str | None, new: str | No
         item.parent_relationship_id = edge.relationship_id
 
 
-def _commit(uow: UnitOfWork, tenant_id: str, doc: dict[str, Any]) -> None:
+def detach_parent(uow: UnitOfWork, item: CompanyItem, parent_id: str | None) -> None:
+    """Drop the parent_of edge of a company leaving the hierarchy (deleted, merged)."""
+    _reparent(uow, item, parent_id, None, None)
+
+
+def commit(uow: UnitOfWork, tenant_id: str, doc: dict[str, Any]) -> None:
+    """Commit a company write, turning a taken domain or a moved hierarchy into a 409."""
     try:
         uow.commit()
     except TransactionConflict as conflict:
@@ -142,7 +148,7 @@ def create(principal: Principal, tenant_id: str, cmd: CompanyCreate) -> CompanyI
     _reparent(uow, item, None, doc.get("parent_id"),
               relationships.seen_by(principal, tenant_id))
     stage_new(uow, item)
-    _commit(uow, tenant_id, doc)
+    commit(uow, tenant_id, doc)
     return item
 
 
@@ -186,7 +192,7 @@ def save(item: CompanyItem, changes: dict[str, Any], seen: Visibility | None) ->
                              domain.entries_of(before_doc), domain.entries_of(after_doc))
     uow.emit(CompanyUpdated(company_id=item.company_id, company=shown, changed=changed),
              tenant_id)
-    _commit(uow, tenant_id, after_doc)
+    commit(uow, tenant_id, after_doc)
     return item
 
 
@@ -202,7 +208,7 @@ def delete(principal: Principal, tenant_id: str, company_id: str) -> None:
                                  "first", code="has_children")
     before = domain.entries_of(item.doc)
     uow = repository.unit_of_work()
-    _reparent(uow, item, item.doc.get("parent_id"), None, None)
+    detach_parent(uow, item, item.doc.get("parent_id"))
     item.deleted = True
     item.doc = {}
     item.updated_at = clock.iso()

@@ -109,6 +109,13 @@ def write_entries(uow: UnitOfWork, tenant_id: str, company_id: str, record: dict
         uow.put(_entry(name_pk(tenant_id), f"{after.name}#{company_id}", company_id, record))
 
 
+def take_domain(uow: UnitOfWork, tenant_id: str, company_id: str, record: dict[str, Any],
+                domain: str, from_id: str) -> None:
+    """Hand `from_id`'s domain claim to `company_id` (a merge), if `from_id` still holds it."""
+    uow.put(_entry(domain_pk(tenant_id, domain), CLAIM, company_id, record),
+            condition=CompanyEntryItem.company_id == from_id, label="domain")
+
+
 def check_unchanged(uow: UnitOfWork, item: CompanyItem) -> None:
     """Commit only if `item` (an ancestor read for the cycle check) is still as read."""
     uow.check(CompanyItem, item.PK, item.SK, CompanyItem.version == item.version,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
@@ -111,3 +111,24 @@ class Hierarchy(BaseModel):
     ancestors: list[Node]
     descendants: list[Node]
     truncated: bool
+
+
+CompanyId = Annotated[str, Field(pattern=r"^cmp_[0-9A-HJKMNP-TV-Z]{26}$")]
+MAX_MERGED = 10
+
+
+class CompanyMergeIn(Payload):
+    """Optional here so that an unknown survivor is a 404 before the body is judged; the
+    use case names `merge_ids` when it is missing."""
+
+    merge_ids: list[CompanyId] | None = Field(default=None, min_length=1, max_length=MAX_MERGED)
+
+
+class CompanyMergeOut(BaseModel):
+    """The survivor as GET shows it, what was merged, and what each feature moved."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    company: CompanyOut
+    merged_ids: list[str]
+    moved: dict[str, int]

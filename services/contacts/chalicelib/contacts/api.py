@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from chalicelib import SERVICE, tenancy
-from chalicelib.contacts import logic, repository, search
+from chalicelib.contacts import (
+    lifecycle,  # noqa: F401 - registers the company-merge mover
+    logic,
+    repository,
+    search,
+)
 from chalicelib.contacts.schemas import (
     ChangePage,
     ContactCreate,
