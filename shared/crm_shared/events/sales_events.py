@@ -131,12 +131,17 @@ class TaskCompleted(SalesEvent):
 
 
 class ApprovalRequested(SalesEvent):
-    """Any service's record waits for `approver_id`'s decision."""
+    """Any service's record waits for `approver_id`'s decision.
+
+    v2: `approver_id` is None when no one manages the requester: any admin decides.
+    """
+
+    schema_version = 2
 
     approval_id: str
     subject_type: str
     subject_id: str
-    approver_id: str
+    approver_id: str | None = None
     requested_by: str | None = None
     reason: str
 
