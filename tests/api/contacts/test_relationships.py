@@ -244,3 +244,63 @@ def test_merge_movers_repoint_edges_and_children(contacts: ApiClient, tenant: Te
     assert relate(contacts, tenant, person, "influences", other, label="close").status == 201
     assert parties.ERASERS["relationships"](tenant_id, person) == 1
     assert listed(contacts, tenant, f"party_id={other}") == []
+
+
+def _outbox(session: Any, tenant_id: str, detail_type: str) -> list[dict[str, Any]]:
+    import json
+
+    pages = session.client("dynamodb").get_paginator("scan").paginate(
+        TableName="crm-test-contacts")  # a Scan, in a test, to look behind the API
+    return [json.loads(i["detail"]["S"])["data"] for page in pages for i in page["Items"]
+            if i["PK"]["S"].startswith(f"T#{tenant_id}#OUTBOX#")
+            and i["detail_type"]["S"] == detail_type]
+
+
+def _deliver_own_events(runtimes: dict[str, Any]) -> None:
+    """Publish the contacts outbox and run its consumer, leaving what that emits unpublished."""
+    from tests.support.services import load_app
+
+    load_app("contacts")
+    runtimes["contacts"].pump_stream()
+    while runtimes["contacts"].pump_queue():
+        pass
+
+
+@pytest.mark.parametrize("kind", ["contact", "company"])
+def test_deleting_a_party_removes_its_edges_and_their_inverse(
+        contacts: ApiClient, tenant: Tenant, session: Any, runtimes: dict[str, Any],
+        kind: str) -> None:
+    settle(runtimes)
+    employer, partner = new_company(contacts, tenant), new_company(contacts, tenant)
+    doomed = new_contact(contacts, tenant) if kind == "contact" else new_company(contacts,
+                                                                                 tenant)
+    boss = new_contact(contacts, tenant)
+    made = [relate(contacts, tenant, doomed, "partner_of", partner)]
+    if kind == "contact":
+        made += [relate(contacts, tenant, doomed, "works_at", employer),
+                 relate(contacts, tenant, boss, "manages", doomed)]
+    else:
+        made += [relate(contacts, tenant, boss, "works_at", doomed)]
+    assert all(r.status == 201 for r in made), [r.json for r in made]
+    kept = relate(contacts, tenant, boss, "works_at", employer)
+    assert kept.status == 201, kept.json
+    settle(runtimes)
+
+    path = "contacts" if kind == "contact" else "companies"
+    assert contacts.delete(f"/{path}/{doomed}", token=tenant.admin_token).status == 204
+    _deliver_own_events(runtimes)
+    announced = {e["relationship_id"] for e in _outbox(session, tenant.tenant_id,
+                                                       "RelationshipDeleted")}
+    assert announced == {r.json["relationship_id"] for r in made}
+    for other in (partner, boss, employer):
+        assert doomed not in {e for edge in listed(contacts, tenant, f"party_id={other}")
+                              for e in (edge[0], edge[2])}
+    assert listed(contacts, tenant, f"party_id={doomed}") == []
+    for r in made:
+        gone = contacts.get(f"/relationships/{r.json['relationship_id']}",
+                            token=tenant.admin_token)
+        assert gone.status == 404
+    network = contacts.get(f"/companies/{partner}/network", token=tenant.admin_token).json
+    assert doomed not in {n["id"] for n in network["nodes"]} and network["edges"] == []
+    assert listed(contacts, tenant, f"party_id={employer}") == [(boss, "works_at", employer)]
+    settle(runtimes)

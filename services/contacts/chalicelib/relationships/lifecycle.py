@@ -20,9 +20,15 @@ from crm_shared.unit_of_work import TransactionConflict
 
 
 def _drop(tenant_id: str, edge: Any) -> None:
-    with repository.unit_of_work() as uow:
-        repository.remove(uow, tenant_id, edge)
-        logic.emit_deleted(uow, tenant_id, edge)
+    """Delete the edge with its RelationshipDeleted, once: a racing drop of the same edge
+    finds it gone and says nothing."""
+    try:
+        with repository.unit_of_work() as uow:
+            repository.remove(uow, tenant_id, edge, only_if_present=True)
+            logic.emit_deleted(uow, tenant_id, edge)
+    except TransactionConflict as conflict:
+        if repository.GONE not in conflict.labels:
+            raise
 
 
 @parties.mover("relationships")
@@ -64,3 +70,8 @@ def erase_edges(tenant_id: str, party_id: str) -> int:
 @parties.exporter("relationships")
 def export_edges(tenant_id: str, party_id: str) -> list[dict[str, Any]]:
     return [edge.shown() for edge in repository.all_of_party(tenant_id, party_id)]
+
+
+def drop_edges(tenant_id: str, party_id: str) -> int:
+    """Delete every edge a deleted party still has (parent edges go with the company)."""
+    return erase_edges(tenant_id, party_id)

@@ -81,8 +81,14 @@ def add(uow: UnitOfWork, tenant_id: str, edge: Edge) -> None:
         uow.put(half, condition=RelationshipHalfItem.PK.does_not_exist(), label=DUPLICATE)
 
 
-def remove(uow: UnitOfWork, tenant_id: str, edge: Edge) -> None:
-    uow.delete(_record(tenant_id, edge))
+GONE = "relationship_gone"
+
+
+def remove(uow: UnitOfWork, tenant_id: str, edge: Edge, only_if_present: bool = False) -> None:
+    """Delete the edge and both halves; `only_if_present` fails the transaction (label
+    `relationship_gone`) when the edge was deleted meanwhile."""
+    condition = RelationshipItem.PK.exists() if only_if_present else None
+    uow.delete(_record(tenant_id, edge), condition=condition, label=GONE)
     for half in _halves(tenant_id, edge):
         uow.delete(half)
 
