@@ -20,5 +20,5 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
 
 
 from chalicelib.conversion import handlers as conversion  # noqa: E402,F401
-from chalicelib.timeline import handlers  # noqa: E402,F401
 from chalicelib.relationships import handlers as relationships  # noqa: E402,F401
+from chalicelib.timeline import handlers  # noqa: E402,F401
