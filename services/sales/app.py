@@ -1,5 +1,7 @@
 """The sales service's Lambda entry point: wiring only, no business rules."""
 
+from chalice import Rate
+
 from chalicelib import SERVICE
 from chalicelib.approvals.api import api as approvals_api
 from chalicelib.consumers import consumer
@@ -9,6 +11,8 @@ from chalicelib.pipelines.api import api as pipelines_api
 from chalicelib.products.api import api as products_api
 from chalicelib.quotas.api import api as quotas_api
 from chalicelib.reports.api import api as reports_api
+from chalicelib.tasks import logic as tasks
+from chalicelib.tasks.api import api as tasks_api
 from crm_shared.events.wiring import wire_events
 from crm_shared.http import create_app
 
@@ -16,7 +20,13 @@ from crm_shared.http import create_app
 # as an opportunity or lead id
 app = create_app(SERVICE, reports_api, quotas_api, pipelines_api, products_api,
                  # the /leads/<word> collections must come before /leads/{lead_id}
-                 leads_api,
+                 leads_api, tasks_api,
                  # after reports_api: /opportunities/stats before /opportunities/{opportunity_id}
                  opportunities_api, approvals_api)
 handle_events, publish_outbox = wire_events(app, SERVICE, consumer)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="remind_tasks")
+def remind_tasks(event: object) -> int:
+    """Announce task reminders whose time came (TaskDue), each once."""
+    return tasks.remind_due()

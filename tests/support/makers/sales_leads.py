@@ -14,6 +14,14 @@ def _lead(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> st
     return str(reply.json["lead_id"])
 
 
+def _task(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> str:
+    reply = clients["sales"].post("/tasks", {"title": "Iso task", "type": "call"},
+                                  token=tenant.admin_token)
+    assert reply.status == 201, reply.json
+    return str(reply.json["task_id"])
+
+
 MAKERS: dict[str, Maker] = {
     "lead_id": _lead,
+    "task_id": _task,
 }
