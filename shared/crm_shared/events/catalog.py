@@ -19,7 +19,9 @@ from crm_shared.events.contacts_events import (
     ContactMerged,
     ContactUpdated,
     ImportCompleted,
+    InteractionDeleted,
     InteractionLogged,
+    InteractionUpdated,
     RelationshipCreated,
     RelationshipDeleted,
 )
@@ -63,6 +65,7 @@ CATALOG: dict[str, type[Event]] = {
         CompanyCreated, CompanyUpdated, CompanyDeleted, CompanyMerged,
         RelationshipCreated, RelationshipDeleted, InteractionLogged, ConsentChanged,
         ImportCompleted,
+        InteractionUpdated, InteractionDeleted,
         LeadCreated, LeadUpdated, LeadAssigned, LeadScored, LeadConverted, LeadDeleted,
         OpportunityCreated, OpportunityUpdated, OpportunityStageChanged, OpportunityWon,
         OpportunityLost, OpportunityDeleted, TaskCreated, TaskDue, TaskCompleted,

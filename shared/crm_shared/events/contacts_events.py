@@ -98,6 +98,29 @@ class InteractionLogged(ContactsEvent):
     company_ids: list[str] = Field(default_factory=list)
 
 
+class InteractionUpdated(ContactsEvent):
+    """An interaction was edited; `changed` names the fields (subject, body, occurred_at,
+    duration_seconds), the rest is the interaction after the edit."""
+
+    interaction_id: str
+    kind: str
+    subject: str | None = None
+    occurred_at: str
+    duration_seconds: int | None = None
+    changed: list[str]
+    contact_ids: list[str] = Field(default_factory=list)
+    company_ids: list[str] = Field(default_factory=list)
+
+
+class InteractionDeleted(ContactsEvent):
+    """An interaction and its timeline entries are gone."""
+
+    interaction_id: str
+    kind: str
+    contact_ids: list[str] = Field(default_factory=list)
+    company_ids: list[str] = Field(default_factory=list)
+
+
 class ConsentChanged(ContactsEvent):
     contact_id: str
     channel: str

@@ -313,3 +313,47 @@ def test_merge_erase_and_export_reach_the_timeline(contacts: ApiClient, tenant: 
     assert [e["summary"] for e in left] == ["Call"]
     other_card = contacts.get(f"/contacts/{other}/summary", token=tenant.admin_token).json
     assert other_card["latest"][0]["summary"] == "Call" and other_card["counts"] == {"call": 1}
+
+
+def _outbox(session: Any, tenant_id: str, detail_type: str) -> list[dict[str, Any]]:
+    pages = session.client("dynamodb").get_paginator("scan").paginate(
+        TableName="crm-test-contacts")  # a Scan, in a test, to look behind the API
+    return [json.loads(i["detail"]["S"])["data"] for page in pages for i in page["Items"]
+            if i["PK"]["S"].startswith(f"T#{tenant_id}#OUTBOX#")
+            and i["detail_type"]["S"] == detail_type]
+
+
+def test_edits_and_deletes_are_announced_in_their_transaction(
+        contacts: ApiClient, tenant: Tenant, tenants: Tenants, session: Any,
+        runtimes: dict[str, Any]) -> None:
+    settle(runtimes)
+    person, company = new_contact(contacts, tenant), new_company(contacts, tenant)
+    made = log(contacts, tenant, kind="call", subject="first", occurred_at=at(2),
+               related_ids=[person, company]).json
+    path = f"/interactions/{made['interaction_id']}"
+    edited = contacts.patch(path, {"subject": "second", "duration_seconds": 60},
+                            token=tenant.admin_token, headers={"If-Match": '"1"'})
+    assert edited.status == 200, edited.json
+    assert contacts.patch(path, {"subject": "second"},  # no change: nothing to announce
+                          token=tenant.admin_token).status == 200
+    stale = contacts.patch(path, {"subject": "third"}, token=tenant.admin_token,
+                           headers={"If-Match": '"1"'})
+    assert stale.status == 412
+    viewer = tenants.user(tenant, "viewer")
+    assert contacts.patch(path, {"subject": "x"}, token=viewer).status == 403
+    assert contacts.delete(path, token=viewer).status == 403
+    other = tenants.create()
+    assert contacts.patch(path, {"subject": "x"}, token=other.admin_token).status == 404
+    assert contacts.delete(path, token=other.admin_token).status == 404
+    updates = _outbox(session, tenant.tenant_id, "InteractionUpdated")
+    assert updates == [{"interaction_id": made["interaction_id"], "kind": "call",
+                        "subject": "second", "occurred_at": made["occurred_at"],
+                        "duration_seconds": 60, "changed": ["duration_seconds", "subject"],
+                        "contact_ids": [person], "company_ids": [company]}]
+
+    assert contacts.delete(path, token=tenant.admin_token).status == 204
+    assert contacts.delete(path, token=tenant.admin_token).status == 404
+    deletes = _outbox(session, tenant.tenant_id, "InteractionDeleted")
+    assert deletes == [{"interaction_id": made["interaction_id"], "kind": "call",
+                        "contact_ids": [person], "company_ids": [company]}]
+    settle(runtimes)

@@ -16,7 +16,11 @@ from crm_shared import clock
 from crm_shared.contact_data import normalize_email
 from crm_shared.context import Principal
 from crm_shared.errors import NotFound, PreconditionFailed, ValidationFailed
-from crm_shared.events.contacts_events import InteractionLogged
+from crm_shared.events.contacts_events import (
+    InteractionDeleted,
+    InteractionLogged,
+    InteractionUpdated,
+)
 from crm_shared.ids import is_id, new_id
 
 PREFIX = "int"
@@ -72,6 +76,13 @@ def _participants(cmd: InteractionIn) -> list[dict[str, Any]]:
     return out
 
 
+def _parties(item: InteractionItem) -> dict[str, list[str]]:
+    """The contact and company ids an interaction event names."""
+    party_ids = list(item.party_ids or [])
+    return {"contact_ids": [p for p in party_ids if p.startswith("con_")],
+            "company_ids": [p for p in party_ids if p.startswith("cmp_")]}
+
+
 def create(principal: Principal, tenant_id: str, cmd: InteractionIn) -> InteractionItem:
     now = clock.now()
     occurred = cmd.occurred_at or now
@@ -99,8 +110,7 @@ def create(principal: Principal, tenant_id: str, cmd: InteractionIn) -> Interact
             uow.emit(InteractionLogged(
                 interaction_id=interaction_id, kind=item.kind, direction=item.direction,
                 channel=item.channel, subject=item.subject, occurred_at=item.occurred_at,
-                contact_ids=[p for p in party_ids if p.startswith("con_")],
-                company_ids=[p for p in party_ids if p.startswith("cmp_")]), tenant_id)
+                **_parties(item)), tenant_id)
         return item
 
     return projection.retrying(write)
@@ -146,6 +156,10 @@ def update(principal: Principal, tenant_id: str, interaction_id: str, cmd: Inter
             if after != before:
                 projection.replace(uow, tenant_id, before, after,
                                    repository.summaries(tenant_id, item.party_ids or []))
+            uow.emit(InteractionUpdated(
+                interaction_id=item.interaction_id, kind=item.kind, subject=item.subject,
+                occurred_at=item.occurred_at, duration_seconds=record(item)["duration_seconds"],
+                changed=sorted(changed), **_parties(item)), tenant_id)
         return item
 
     return projection.retrying(write)
@@ -160,5 +174,7 @@ def delete(principal: Principal, tenant_id: str, interaction_id: str) -> None:
             uow.delete(item, label="version")
             projection.remove(uow, tenant_id, entry_of(item),
                               repository.summaries(tenant_id, item.party_ids or []))
+            uow.emit(InteractionDeleted(interaction_id=item.interaction_id, kind=item.kind,
+                                        **_parties(item)), tenant_id)
 
     projection.retrying(write)
