@@ -82,7 +82,7 @@ def _lines(tenant_id: str, sent_lines: list[dict[str, Any]]) -> list[dict[str, A
             raise ValidationFailed.for_field(f"product_lines[{index}].product_id",
                                              "no such product")
         lines.append({"product_id": line["product_id"], "name": product["name"],
-                      "quantity": line["quantity"],
+                      "quantity": line.get("quantity", 1),
                       "unit_price": line.get("unit_price") or product["price"],
                       "discount_percent": float(line.get("discount_percent") or 0)})
     return lines
