@@ -55,6 +55,17 @@ from crm_shared.events.sales_events import (
     TaskCreated,
     TaskDue,
 )
+from crm_shared.events.service_events import (
+    ReturnRequested,
+    SlaBreached,
+    SurveyResponded,
+    TicketAssigned,
+    TicketCommented,
+    TicketCreated,
+    TicketResolved,
+    TicketStatusChanged,
+    TicketUpdated,
+)
 
 CATALOG: dict[str, type[Event]] = {
     cls.detail_type(): cls
@@ -71,5 +82,7 @@ CATALOG: dict[str, type[Event]] = {
         OpportunityLost, OpportunityDeleted, TaskCreated, TaskDue, TaskCompleted,
         ApprovalRequested, ApprovalDecided,
         MessageOpened, LinkClicked, FormSubmitted,
+        TicketCreated, TicketUpdated, TicketAssigned, TicketStatusChanged, TicketResolved,
+        TicketCommented, SlaBreached, SurveyResponded, ReturnRequested,
     )
 }

@@ -1,0 +1,109 @@
+"""Events the customer service publishes (source crm.service).
+
+Tickets travel whole as the API shows them (`ticket`, with its `version`), so a consumer
+never calls back: the service's own metrics keep only the newest version they saw, which
+makes them safe against redelivery and reordering.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from crm_shared.events.envelope import Event
+
+
+class ServiceEvent(Event):
+    source = "crm.service"
+
+
+class TicketCreated(ServiceEvent):
+    """A ticket exists; routing assigns it when it came without an assignee or team."""
+
+    ticket_id: str
+    ticket: dict[str, Any]
+
+
+class TicketUpdated(ServiceEvent):
+    """`ticket` after the change; `changed` names the fields that changed."""
+
+    ticket_id: str
+    ticket: dict[str, Any]
+    changed: list[str]
+
+
+class TicketAssigned(ServiceEvent):
+    """`assignee_id` and/or `team_id` now hold the ticket; `rule_id` is the routing rule
+    that chose them (None when a person assigned it), `reason` why (escalation, routing)."""
+
+    ticket_id: str
+    assignee_id: str | None = None
+    team_id: str | None = None
+    rule_id: str | None = None
+    reason: str = "manual"
+    ticket: dict[str, Any]
+
+
+class TicketStatusChanged(ServiceEvent):
+    ticket_id: str
+    from_status: str | None = None
+    to_status: str
+    ticket: dict[str, Any]
+
+
+class TicketResolved(ServiceEvent):
+    """The ticket reached resolved; `resolution_seconds` are business seconds the SLA clock
+    ran (paused time excluded), None when no calendar applied."""
+
+    ticket_id: str
+    resolution_seconds: int | None = None
+    ticket: dict[str, Any]
+
+
+class TicketCommented(ServiceEvent):
+    """A public reply or an internal note; `comment` as the API shows it."""
+
+    ticket_id: str
+    comment_id: str
+    public: bool
+    comment: dict[str, Any]
+    ticket: dict[str, Any]
+
+
+class SlaBreached(ServiceEvent):
+    """An SLA target (`first_response` or `resolution`) passed unmet, announced once per
+    target. `notify_user_ids` are who the policy's escalation wants told (platform
+    notifications); `escalation` lists what it did (priority raised, reassigned)."""
+
+    ticket_id: str
+    policy_id: str
+    target: str = Field(description="first_response or resolution")
+    due_at: str
+    breached_at: str
+    escalation: list[str] = Field(default_factory=list)
+    notify_user_ids: list[str] = Field(default_factory=list)
+    ticket: dict[str, Any]
+
+
+class SurveyResponded(ServiceEvent):
+    """A customer answered a CSAT or NPS survey (about a ticket when `ticket_id` is set)."""
+
+    survey_id: str
+    response_id: str
+    kind: str = Field(description="csat or nps")
+    score: int
+    comment: str | None = None
+    contact_id: str | None = None
+    ticket_id: str | None = None
+    responded_at: str
+
+
+class ReturnRequested(ServiceEvent):
+    """A customer asked to return goods of an order; `request` as the API shows it."""
+
+    return_id: str
+    order_id: str | None = None
+    contact_id: str | None = None
+    ticket_id: str | None = None
+    request: dict[str, Any]
