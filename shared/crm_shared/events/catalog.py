@@ -7,6 +7,20 @@ emits and consumes (every class costs cold-start time); this module gathers them
 
 from __future__ import annotations
 
+from crm_shared.events.commerce_events import (
+    CartAbandoned,
+    ContractEnded,
+    ContractExpiring,
+    ContractRenewed,
+    OrderCancelled,
+    OrderDelivered,
+    OrderPaid,
+    OrderPlaced,
+    OrderRefunded,
+    OrderShipped,
+    PointsChanged,
+    TierChanged,
+)
 from crm_shared.events.contacts_events import (
     CompanyCreated,
     CompanyDeleted,
@@ -84,5 +98,8 @@ CATALOG: dict[str, type[Event]] = {
         MessageOpened, LinkClicked, FormSubmitted,
         TicketCreated, TicketUpdated, TicketAssigned, TicketStatusChanged, TicketResolved,
         TicketCommented, SlaBreached, SurveyResponded, ReturnRequested,
+        OrderPlaced, OrderPaid, OrderShipped, OrderDelivered, OrderCancelled, OrderRefunded,
+        CartAbandoned, ContractExpiring, ContractRenewed, ContractEnded, TierChanged,
+        PointsChanged,
     )
 }
