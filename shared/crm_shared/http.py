@@ -397,6 +397,7 @@ class ServiceApp(Chalice):
         self.crm_service = service
         self.crm_features: list[Feature] = []
         self.crm_consumer_ref: Any = None
+        self.crm_openapi: dict[str, Any] | None = None
 
     @property
     def crm_routes(self) -> list[RouteSpec]:
@@ -459,6 +460,35 @@ def _lazy_view(app: ServiceApp, entry: dict[str, str]) -> Callable[..., Response
     return view
 
 
+class ApiDocument(BaseModel):
+    """An OpenAPI 3.1 document (crm_shared.openapi builds it from the route specs)."""
+
+    model_config = {"extra": "allow", "defer_build": True}
+
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
+    components: dict[str, Any]
+
+
+def _docs_api(service: str, app: ServiceApp) -> ServiceApi:
+    """`GET /<service>/openapi.json`: the service's contract, built on first request."""
+    docs = ServiceApi(service, "docs")
+
+    @docs.route(f"/{service}/openapi.json", "GET", auth=AUTH_PUBLIC, response=ApiDocument,
+                name="openapi_document")
+    def openapi_document(req: ApiRequest) -> dict[str, Any]:
+        """The service's OpenAPI 3.1 document."""
+        cached = getattr(app, "crm_openapi", None)
+        if cached is None:
+            from crm_shared.openapi import document  # deferred: imports every feature
+
+            cached = app.crm_openapi = document(service, app.crm_routes)
+        return dict(cached)
+
+    return docs
+
+
 def create_app(service: str, *features: Feature) -> ServiceApp:
     """A service's Chalice app with the shared middleware and its routes registered.
 
@@ -468,6 +498,7 @@ def create_app(service: str, *features: Feature) -> ServiceApp:
     """
     app = ServiceApp(service)
     app.register_middleware(_middleware(service), "http")
+    features = (_docs_api(service, app), *features)
     app.crm_features = list(features)
     manifest = _read_manifest()
     listed = {entry["module"] for entry in manifest}
