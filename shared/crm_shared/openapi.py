@@ -68,7 +68,7 @@ def _problem_response(description: str) -> dict[str, Any]:
         "application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}}
 
 
-def _operation(spec: RouteSpec, names: dict[tuple[type[BaseModel], str], str]) -> dict[str, Any]:
+def _operation(spec: RouteSpec, names: dict[tuple[Any, str], str]) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": f"{spec.service}_{spec.name}",
         "summary": spec.summary or spec.name.replace("_", " "),
@@ -116,7 +116,8 @@ def document(service: str, specs: Sequence[RouteSpec], version: str = "1") -> di
             wanted.append((spec.response, "serialization"))
     unique = list(dict.fromkeys(wanted))
     keys, defs = models_json_schema(unique, ref_template=REF) if unique else ({}, {})
-    names = {key: str(value["$ref"]).rsplit("/", 1)[-1] for key, value in keys.items()}
+    names: dict[tuple[Any, str], str] = {
+        key: str(value["$ref"]).rsplit("/", 1)[-1] for key, value in keys.items()}
     paths: dict[str, dict[str, Any]] = {}
     for spec in specs:
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, names)
