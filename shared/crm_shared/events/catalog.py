@@ -40,7 +40,18 @@ from crm_shared.events.contacts_events import (
     RelationshipDeleted,
 )
 from crm_shared.events.envelope import Event
-from crm_shared.events.marketing_events import FormSubmitted, LinkClicked, MessageOpened
+from crm_shared.events.marketing_events import (
+    CampaignLaunched,
+    FormSubmitted,
+    JourneyCompleted,
+    JourneyEntered,
+    LinkClicked,
+    MessageBounced,
+    MessageDelivered,
+    MessageOpened,
+    MessageSent,
+    Unsubscribed,
+)
 from crm_shared.events.platform_events import (
     ApiKeyCreated,
     ApiKeyRevoked,
