@@ -107,6 +107,8 @@ CATALOG: dict[str, type[Event]] = {
         OpportunityLost, OpportunityDeleted, TaskCreated, TaskDue, TaskCompleted,
         ApprovalRequested, ApprovalDecided,
         MessageOpened, LinkClicked, FormSubmitted,
+        CampaignLaunched, MessageSent, MessageDelivered, MessageBounced, Unsubscribed,
+        JourneyEntered, JourneyCompleted,
         TicketCreated, TicketUpdated, TicketAssigned, TicketStatusChanged, TicketResolved,
         TicketCommented, SlaBreached, SurveyResponded, ReturnRequested,
         OrderPlaced, OrderPaid, OrderShipped, OrderDelivered, OrderCancelled, OrderRefunded,
