@@ -69,7 +69,7 @@ def page(tenant_id: str, kind: str | None, value: str | None, limit: int,
 def of_period(tenant_id: str, period: str, kind: str) -> list[QuotaItem]:
     """Every quota of `period` for owners or for teams: one Query, one item per target."""
     return list(QuotaItem.gsi2.query(tenant_key(tenant_id, "QUOTAS", "PERIOD", period),
-                                     QuotaItem.gsi2.GSI2SK.startswith(f"{kind}#")))
+                                     QuotaItem.GSI2SK.startswith(f"{kind}#")))
 
 
 def targets(tenant_id: str, kind: str,
