@@ -8,6 +8,7 @@ the cloud edge's gateway responses are.
 
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import logging
@@ -70,14 +71,69 @@ class Gateway(ThreadingHTTPServer):
                              for name, prefixes in by_service.items()}}
 
 
+    def openapi(self) -> dict[str, Any]:
+        """Every service's /<service>/openapi.json merged into one document."""
+        from crm_shared.openapi import merge
+
+        documents = []
+        for name, url in sorted(self.services.items()):
+            with urllib.request.urlopen(f"{url}/{name}/openapi.json", timeout=30) as response:
+                documents.append(json.loads(response.read()))
+        return merge(documents)
+
+
+def docs_page(doc: dict[str, Any]) -> str:
+    """A self-contained HTML index of the merged document (no script, no CDN)."""
+    rows: dict[str, list[str]] = {}
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            def schema_name(part: dict[str, Any] | None) -> str:
+                content = (part or {}).get("content", {})
+                for media in content.values():
+                    return str(media["schema"].get("$ref", "")).rsplit("/", 1)[-1]
+                return ""
+            ok = next((v for k, v in op["responses"].items() if k.startswith("2")), None)
+            auth = ", ".join(k for s in op.get("security", []) for k in s) or "public"
+            rows.setdefault(op.get("tags", ["other"])[0], []).append(
+                f"<tr><td><b>{html.escape(method.upper())}</b></td><td><code>"
+                f"{html.escape(path)}</code></td><td>{html.escape(op.get('summary', ''))}</td>"
+                f"<td>{html.escape(schema_name(op.get('requestBody')))}</td>"
+                f"<td>{html.escape(schema_name(ok))}</td><td>{html.escape(auth)}</td>"
+                f"<td>{html.escape(', '.join(op.get('x-crm-roles', [])))}</td></tr>")
+    sections = "".join(
+        f"<h2 id='{html.escape(tag)}'>/{html.escape(tag)}</h2><table><tr><th>method</th>"
+        "<th>path</th><th>summary</th><th>request</th><th>response</th><th>auth</th>"
+        f"<th>roles</th></tr>{''.join(lines)}</table>" for tag, lines in sorted(rows.items()))
+    return ("<!doctype html><html><head><meta charset='utf-8'><title>CRM API</title><style>"
+            "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}</style></head><body>"
+            "<h1>CRM API</h1><p>Every service behind this gateway. The full contract, with "
+            "each request and response schema: <a href='/openapi.json'>/openapi.json</a>."
+            f"</p>{sections}</body></html>")
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: Gateway
     server_version = "crm-local-gateway"
 
     def do_GET(self) -> None:
-        if urlsplit(self.path).path == "/":
+        path = urlsplit(self.path).path
+        if path == "/":
             body = json.dumps(self.server.index(), indent=2).encode()
             self._send(200, [("Content-Type", "application/json")], body)
+        elif path in ("/openapi.json", "/docs"):
+            try:
+                merged = self.server.openapi()
+            except (OSError, ValueError) as exc:
+                self._problem(Unavailable(f"a service did not answer its document ({exc})",
+                                          code="service_unavailable"), new_id("req"))
+                return
+            if path == "/docs":
+                self._send(200, [("Content-Type", "text/html; charset=utf-8")],
+                           docs_page(merged).encode())
+            else:
+                self._send(200, [("Content-Type", "application/json")],
+                           json.dumps(merged).encode())
         else:
             self._proxy()
 

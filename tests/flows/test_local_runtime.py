@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,13 @@ def test_make_run_serves_logs_in_handles_events_and_stops_cleanly(runtime: Any) 
     assert headers["Content-Type"] == "application/problem+json"
     assert set(problem) >= {"type", "title", "status", "detail", "code", "errors",
                             "correlation_id"}
+
+    status, _, merged = http("GET", f"{api}/openapi.json")
+    assert status == 200 and merged["openapi"].startswith("3.1")
+    assert {"/me", "/tenants", "/contacts/{contact_id}"} <= set(merged["paths"])
+    with urllib.request.urlopen(f"{api}/docs", timeout=30) as page:
+        assert page.headers["Content-Type"].startswith("text/html")
+        assert "/contacts/{contact_id}" in page.read().decode()
 
     output.wait_for(rf"platform \| handled TenantProvisioned evt_\S+ \(tenant {tenant_id}\)",
                     timeout=15)
