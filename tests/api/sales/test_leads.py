@@ -185,14 +185,16 @@ def test_reps_see_their_own_and_viewers_cannot_write(sales: ApiClient, tenants: 
     assert sales.get(f"/leads/{others}", token=viewer).status == 200
 
 
-def outbox(session: Any, tenant_id: str, detail_type: str) -> list[dict[str, Any]]:
+def outbox(session: Any, tenant_id: str, detail_type: str,
+           whole: bool = False) -> list[dict[str, Any]]:
     """The sales outbox items of a type not yet published (a Scan, in a test, to look
-    behind the API); `settle` publishes and clears them."""
+    behind the API), their data or `whole` envelopes; `settle` publishes and clears them."""
     pages = session.client("dynamodb").get_paginator("scan").paginate(TableName=TABLE)
     found = [json.loads(i["detail"]["S"]) for page in pages for i in page["Items"]
              if i["PK"]["S"].startswith(f"T#{tenant_id}#OUTBOX#")
              and i["detail_type"]["S"] == detail_type]
-    return [e["data"] for e in sorted(found, key=lambda e: e["metadata"]["event_id"])]
+    ordered = sorted(found, key=lambda e: e["metadata"]["event_id"])
+    return ordered if whole else [e["data"] for e in ordered]
 
 
 def test_events_carry_the_lead(sales: ApiClient, tenant: Tenant, session: Any,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.assignment import repository as load
 from chalicelib.leads import domain, repository
 from chalicelib.leads.models import LeadItem
 from chalicelib.leads.schemas import LeadOut
@@ -95,6 +96,22 @@ def _release_email(uow: UnitOfWork, tenant_id: str, lead_id: str, doc: dict[str,
         repository.release(uow, tenant_id, email, lead_id)
 
 
+def _holder(doc: dict[str, Any]) -> str | None:
+    """Whose open-lead count this lead adds to (caps count open leads only)."""
+    return doc.get("owner_id") if doc.get("status", domain.NEW) in domain.OPEN else None
+
+
+def _move_load(uow: UnitOfWork, tenant_id: str, before: dict[str, Any], after: dict[str, Any],
+               guard: load.Guard | None = None) -> None:
+    old, new = _holder(before), _holder(after)
+    if old == new:
+        return
+    if old:
+        load.adjust(uow, tenant_id, old, -1)
+    if new:
+        load.adjust(uow, tenant_id, new, +1, guard if guard and guard.user_id == new else None)
+
+
 def _commit(uow: UnitOfWork, tenant_id: str, doc: dict[str, Any]) -> None:
     try:
         uow.commit()
@@ -116,6 +133,7 @@ def stage_create(uow: UnitOfWork, principal: Principal, tenant_id: str, fields: 
     doc["assignment_status"] = "manual" if doc.get("owner_id") else "pending"
     lead_id = lead_id or new_id("lea")
     _claim_email(uow, tenant_id, lead_id, doc, reject_duplicate)
+    _move_load(uow, tenant_id, {}, doc)
     item = repository.new_record(tenant_id, lead_id, doc, clock.iso())
     uow.put(item, LeadItem.PK.does_not_exist(), label="lead")
     shown = record(item) | {"version": 1}
@@ -131,7 +149,8 @@ def create(principal: Principal, tenant_id: str, fields: dict[str, Any],
     return item
 
 
-def stage_save(uow: UnitOfWork, item: LeadItem, changes: dict[str, Any]) -> list[str]:
+def stage_save(uow: UnitOfWork, item: LeadItem, changes: dict[str, Any],
+               load_guard: load.Guard | None = None) -> list[str]:
     """Stage a merge-patch of stored fields with its claim moves and LeadUpdated.
 
     Returns the fields that changed (nothing is staged when none did). Used by the API and
@@ -148,6 +167,7 @@ def stage_save(uow: UnitOfWork, item: LeadItem, changes: dict[str, Any]) -> list
     if email_moved:
         _release_email(uow, tenant_id, item.lead_id, before)
         _claim_email(uow, tenant_id, item.lead_id, after, reject=False)
+    _move_load(uow, tenant_id, before, after, load_guard)
     item.doc = after
     item.updated_at = clock.iso()
     repository.index_record(item)
@@ -185,6 +205,7 @@ def delete(principal: Principal, tenant_id: str, lead_id: str) -> None:
     item = get(principal, tenant_id, lead_id, consistent=True)
     uow = repository.unit_of_work()
     _release_email(uow, tenant_id, lead_id, item.doc)
+    _move_load(uow, tenant_id, item.doc, {})
     uow.delete(item, LeadItem.version == item.version, label="version")
     uow.emit(LeadDeleted(lead_id=lead_id), tenant_id)
     uow.commit()
