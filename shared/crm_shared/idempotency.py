@@ -2,19 +2,26 @@
 
 The first request claims the key with a conditional put; a retry with the same body gets
 the stored response, one with another body a 422, one racing the first a 409.
+
+A stored response may hold a person's data for its 24 hours. So that GDPR erasure can reach
+it without a scan, completing a key also writes one link item per record id the response
+names (`T#<t>#IDEMPOTENCY_SUBJECT#<id>` / the key's PK), in the same transaction; `forget`
+Queries a subject's links and replaces each stored response with a 410 problem (the key
+stays claimed, so a replay neither returns the data nor runs the request again).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from crm_shared import clock
 from crm_shared.dynamo import BaseItem, table_meta, tenant_key
@@ -32,11 +39,77 @@ class IdempotencyItem(BaseItem):
     headers = UnicodeAttribute(null=True)
 
 
+class IdempotencySubjectItem(BaseItem):
+    """Links a record id to a stored response that names it (see the module docstring)."""
+
+    key_pk = UnicodeAttribute()
+
+
+MAX_SUBJECTS = 25  # links per stored response: one transaction with the response itself
+_ID = re.compile(r"^[a-z]{3}_[0-9A-HJKMNP-TV-Z]{26}$")
+ERASED_BODY = {
+    "type": "about:blank", "title": "Gone", "status": 410, "code": "erased",
+    "detail": "the response to this Idempotency-Key named personal data that was erased",
+}
+
+
 @cache
 def _model(service: str) -> type[IdempotencyItem]:
     return type(
         f"{service.title()}IdempotencyItem", (IdempotencyItem,), {"Meta": table_meta(service)}
     )
+
+
+@cache
+def _subject_model(service: str) -> type[IdempotencySubjectItem]:
+    return type(f"{service.title()}IdempotencySubjectItem", (IdempotencySubjectItem,),
+                {"Meta": table_meta(service)})
+
+
+def subjects_of(body: Any) -> list[str]:
+    """The record ids a response names: every id-shaped value under a key ending in `_id`
+    or `_ids`, at any depth (the first MAX_SUBJECTS)."""
+    found: dict[str, None] = {}
+
+    def walk(value: Any, key: str = "") -> None:
+        if isinstance(value, dict):
+            for name, inner in value.items():
+                walk(inner, str(name))
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner, key)
+        elif isinstance(value, str) and key.endswith(("_id", "_ids")) and _ID.match(value):
+            found.setdefault(value)
+
+    walk(body)
+    return list(found)[:MAX_SUBJECTS]
+
+
+def _subject_pk(tenant_id: str, subject_id: str) -> str:
+    return tenant_key(tenant_id, "IDEMPOTENCY_SUBJECT", subject_id)
+
+
+def forget(service: str, tenant_id: str, subject_id: str) -> int:
+    """Blank every stored response that names `subject_id` (GDPR erasure): one Query of its
+    links, then per response an UpdateItem (only if it still exists) and the link's delete.
+    Returns how many responses were blanked."""
+    model, links = _model(service), _subject_model(service)
+    blanked = 0
+    for link in links.query(_subject_pk(tenant_id, subject_id), consistent_read=True,
+                            page_size=100):
+        stored = model(PK=link.key_pk, SK="IDEMPOTENCY", request_hash="", state="")
+        try:
+            stored.update(actions=[
+                model.state.set("completed"), model.status.set(410),
+                model.body.set(json.dumps(ERASED_BODY, separators=(",", ":"))),
+                model.headers.set(json.dumps({"Content-Type": "application/problem+json"})),
+            ], condition=model.PK.exists())
+            blanked += 1
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        link.delete()
+    return blanked
 
 
 @dataclass(frozen=True)
@@ -59,6 +132,7 @@ class IdempotencyKey:
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise BadRequest.for_field("Idempotency-Key", "must be 1-255 printable characters")
         self.model = _model(service)
+        self.service, self.tenant_id = service, tenant_id
         self.pk = tenant_key(tenant_id, "IDEMPOTENCY", caller, key)
 
     def begin(self, fingerprint: str) -> StoredResponse | None:
@@ -93,14 +167,27 @@ class IdempotencyKey:
         )
 
     def complete(self, status: int, body: Any, headers: dict[str, str]) -> None:
-        self.model(
-            PK=self.pk, SK="IDEMPOTENCY", request_hash="", state="completed",
-        ).update(actions=[
+        """Store the response, linked to the record ids it names in the same transaction."""
+        from crm_shared.unit_of_work import UnitOfWork  # deferred: http imports this module
+
+        stored = self.model(PK=self.pk, SK="IDEMPOTENCY", request_hash="", state="completed")
+        actions = [
             self.model.state.set("completed"),
             self.model.status.set(status),
             self.model.body.set(json.dumps(body, separators=(",", ":"))),
             self.model.headers.set(json.dumps(headers)),
-        ])
+        ]
+        subjects = subjects_of(body)
+        if not subjects:
+            stored.update(actions=actions)
+            return
+        links = _subject_model(self.service)
+        expires = clock.now() + KEY_TTL
+        with UnitOfWork(self.service) as uow:
+            uow.update(stored, actions)
+            for subject in subjects:
+                uow.put(links(PK=_subject_pk(self.tenant_id, subject), SK=self.pk,
+                              key_pk=self.pk, expires_at=expires))
 
     def abandon(self) -> None:
         """The request failed: free the key so the client can retry it."""

@@ -233,3 +233,50 @@ def test_erasure_of_unknown_ids_is_404_and_works_on_deleted_contacts(
     assert erased.status == 200, erased.json
     assert erased.json["counts"]["consents"] == 2
     assert erased.json["counts"]["contact.claims"] == 0
+
+
+def test_erasure_blanks_stored_idempotent_responses(contacts: ApiClient, tenant: Tenant,
+                                                    tenants: Tenants, session: Any) -> None:
+    """Responses kept for `Idempotency-Key` replays (24 h) lose the erased person's data."""
+    body, key = person(), unique("create-")
+    created = contacts.post("/contacts", body, token=tenant.admin_token,
+                            headers={"Idempotency-Key": key})
+    assert created.status == 201, created.json
+    contact_id, email = created.json["contact_id"], created.json["emails"][0]["address"]
+    secret = unique("the secret plan ")
+    note_key = unique("note-")
+    note = contacts.post("/interactions", {"kind": "note", "subject": secret,
+                                           "participants": [{"contact_id": contact_id}]},
+                         token=tenant.admin_token, headers={"Idempotency-Key": note_key})
+    assert note.status == 201, note.json
+    other_key = unique("other-")
+    bystander_body = person()
+    bystander = contacts.post("/contacts", bystander_body, token=tenant.admin_token,
+                              headers={"Idempotency-Key": other_key})
+    assert bystander.status == 201
+
+    replay = contacts.post("/contacts", body, token=tenant.admin_token,
+                           headers={"Idempotency-Key": key})
+    assert replay.status == 201 and replay.json["emails"][0]["address"] == email  # before
+    erased = contacts.post(f"/contacts/{contact_id}/erase", token=tenant.admin_token)
+    assert erased.status == 200, erased.json
+    assert erased.json["counts"]["idempotency"] == 2
+
+    after = contacts.post("/contacts", body, token=tenant.admin_token,
+                          headers={"Idempotency-Key": key})
+    assert after.status == 410 and after.json["code"] == "erased"
+    assert email not in json.dumps(after.json) and body["last_name"] not in json.dumps(after.json)
+    assert contacts.post("/contacts", {"first_name": "x"}, token=tenant.admin_token,
+                         headers={"Idempotency-Key": key}).status == 422  # still claimed
+    noted = contacts.post("/interactions", {"kind": "note", "subject": secret,
+                                            "participants": [{"contact_id": contact_id}]},
+                          token=tenant.admin_token, headers={"Idempotency-Key": note_key})
+    assert noted.status == 410 and secret not in json.dumps(noted.json)
+    kept = contacts.post("/contacts", bystander_body, token=tenant.admin_token,
+                         headers={"Idempotency-Key": other_key})
+    assert kept.status == 201 and kept.json == bystander.json  # another person's: kept
+    other = tenants.create()
+    stranger = contacts.post(f"/contacts/{contact_id}/erase", token=other.admin_token)
+    assert stranger.status == 404
+    assert email not in json.dumps(scan(session, f"T#{tenant.tenant_id}#IDEMPOTENCY"))
+    assert secret not in json.dumps(scan(session, f"T#{tenant.tenant_id}#IDEMPOTENCY"))

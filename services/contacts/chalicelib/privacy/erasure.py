@@ -17,13 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import parties
+from chalicelib import SERVICE, parties
 from chalicelib.contacts import domain
 from chalicelib.contacts import logic as contacts
 from chalicelib.contacts import repository as store
 from chalicelib.contacts.models import ContactItem
 from chalicelib.privacy import repository
-from crm_shared import clock
+from crm_shared import clock, idempotency
 from crm_shared.context import Principal
 from crm_shared.errors import NotFound
 from crm_shared.events.contacts_events import ContactErased
@@ -109,3 +109,9 @@ def export(principal: Principal, tenant_id: str, contact_id: str) -> dict[str, A
     records = {name: exporter(tenant_id, contact_id)
                for name, exporter in sorted(parties.EXPORTERS.items())}
     return {"contact_id": contact_id, "contact": contact, "records": records}
+
+
+@parties.eraser("idempotency")
+def forget_responses(tenant_id: str, party_id: str) -> int:
+    """Stored `Idempotency-Key` responses that name the person (kept 24 h) answer 410 now."""
+    return idempotency.forget(SERVICE, tenant_id, party_id)
