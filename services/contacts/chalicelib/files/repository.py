@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from chalicelib import SERVICE
 from chalicelib.files.models import FileItem
 from crm_shared.dynamo import tenant_key
-from crm_shared.pagination import decode_cursor, encode_cursor
+from crm_shared.pagination import query_page
 from crm_shared.unit_of_work import UnitOfWork
 
 
@@ -53,17 +53,10 @@ def get(tenant_id: str, file_id: str, consistent: bool = False) -> FileItem | No
 def page(tenant_id: str, related_id: str | None, limit: int,
          cursor: str | None) -> tuple[list[FileItem], str | None]:
     """A page of files, newest first: one Query of `limit` items."""
-    scope = f"{tenant_id}:files:{related_id}"
-    if related_id:
-        result = FileItem.gsi1.query(_related_pk(tenant_id, related_id), scan_index_forward=False,
-                                     limit=limit, page_size=limit,
-                                     last_evaluated_key=decode_cursor(cursor, scope))
-    else:
-        result = FileItem.gsi2.query(tenant_key(tenant_id, "FILES"), scan_index_forward=False,
-                                     limit=limit, page_size=limit,
-                                     last_evaluated_key=decode_cursor(cursor, scope))
-    items = list(result)
-    return items, encode_cursor(result.last_evaluated_key, scope)
+    index, pk = (FileItem.gsi1, _related_pk(tenant_id, related_id)) if related_id else \
+        (FileItem.gsi2, tenant_key(tenant_id, "FILES"))
+    return query_page(lambda **kw: index.query(pk, scan_index_forward=False, **kw),
+                      f"{tenant_id}:files:{related_id}", cursor, limit)
 
 
 def attached_to(tenant_id: str, related_id: str) -> Iterator[FileItem]:

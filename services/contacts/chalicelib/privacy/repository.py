@@ -21,7 +21,7 @@ from chalicelib.privacy.models import (
     ErasureAuditItem,
 )
 from crm_shared.dynamo import tenant_key
-from crm_shared.pagination import decode_cursor, encode_cursor
+from crm_shared.pagination import query_page
 from crm_shared.unit_of_work import MAX_ITEMS, UnitOfWork
 
 CURRENT = "CURRENT#"
@@ -82,13 +82,10 @@ def currents(tenant_id: str, contact_id: str, consistent: bool = False) -> list[
 def history_page(tenant_id: str, contact_id: str, channel: str, limit: int,
                  cursor: str | None) -> tuple[list[ConsentHistoryItem], str | None]:
     """A page of the channel's history, newest first: one Query with Limit = the page."""
-    scope = f"{tenant_id}:consent-history:{contact_id}:{channel}"
-    result = ConsentHistoryItem.query(
+    return query_page(lambda **kw: ConsentHistoryItem.query(
         consent_pk(tenant_id, contact_id), ConsentHistoryItem.SK.startswith(
-            f"{HISTORY}{channel}#"), scan_index_forward=False, limit=limit, page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, scope))
-    items = list(result)
-    return items, encode_cursor(result.last_evaluated_key, scope)
+            f"{HISTORY}{channel}#"), scan_index_forward=False, **kw),
+        f"{tenant_id}:consent-history:{contact_id}:{channel}", cursor, limit)
 
 
 def first_history(tenant_id: str, contact_id: str, limit: int) -> list[ConsentHistoryItem]:

@@ -21,7 +21,7 @@ from chalicelib.models import ContactsItem
 from chalicelib.timeline import domain
 from chalicelib.timeline.models import InteractionItem, SummaryItem, TimelineEntryItem
 from crm_shared.dynamo import tenant_key
-from crm_shared.pagination import decode_cursor, encode_cursor
+from crm_shared.pagination import query_page
 from crm_shared.settings import get_settings
 from crm_shared.unit_of_work import UnitOfWork
 
@@ -138,12 +138,9 @@ def interactions(tenant_id: str, interaction_ids: list[str]) -> list[Interaction
 def timeline_page(tenant_id: str, party_id: str, limit: int,
                   cursor: str | None) -> tuple[list[TimelineEntryItem], str | None]:
     """A page of the party's timeline, newest first: one Query of `limit` items."""
-    scope = f"{tenant_id}:timeline:{party_id}"
-    result = TimelineEntryItem.query(
-        timeline_pk(tenant_id, party_id), scan_index_forward=False, limit=limit,
-        page_size=limit, last_evaluated_key=decode_cursor(cursor, scope))
-    items = list(result)
-    return items, encode_cursor(result.last_evaluated_key, scope)
+    return query_page(lambda **kw: TimelineEntryItem.query(
+        timeline_pk(tenant_id, party_id), scan_index_forward=False, **kw),
+        f"{tenant_id}:timeline:{party_id}", cursor, limit)
 
 
 def timeline_head(tenant_id: str, party_id: str, count: int) -> list[dict[str, Any]]:
