@@ -6,6 +6,7 @@ from chalicelib import SERVICE
 from chalicelib.approvals.api import api as approvals_api
 from chalicelib.assignment.api import api as assignment_api
 from chalicelib.consumers import consumer
+from chalicelib.conversion.api import api as conversion_api
 from chalicelib.leads.api import api as leads_api
 from chalicelib.opportunities.api import api as opportunities_api
 from chalicelib.pipelines.api import api as pipelines_api
@@ -21,7 +22,7 @@ from crm_shared.http import create_app
 # as an opportunity or lead id
 app = create_app(SERVICE, reports_api, quotas_api, pipelines_api, products_api,
                  # the /leads/<word> collections must come before /leads/{lead_id}
-                 assignment_api, leads_api, tasks_api,
+                 assignment_api, leads_api, conversion_api, tasks_api,
                  # after reports_api: /opportunities/stats before /opportunities/{opportunity_id}
                  opportunities_api, approvals_api)
 handle_events, publish_outbox = wire_events(app, SERVICE, consumer)

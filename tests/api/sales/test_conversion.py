@@ -1,0 +1,112 @@
+"""Lead conversion: pre-generated ids answered at once, the deal in the same transaction,
+LeadConverted with the snapshot, idempotent retries and 409s naming what differs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.sales.test_leads import outbox
+from tests.support.client import ApiClient, Tenant, Tenants, unique
+from tests.support.events import settle
+
+
+@pytest.fixture(scope="module")
+def tenant(tenants: Tenants, runtimes: dict[str, Any]) -> Tenant:
+    made = tenants.create()
+    settle(runtimes)
+    return made
+
+
+def lead(sales: ApiClient, tenant: Tenant, **fields: Any) -> dict[str, Any]:
+    reply = sales.post("/leads", {"name": "Ada King", "email": f"{unique('conv-')}@acme.example",
+                                  "company_name": unique("Acme "), "source": "webinar",
+                                  "owner_id": tenant.admin_user_id, **fields},
+                       token=tenant.admin_token)
+    assert reply.status == 201, reply.json
+    return dict(reply.json)
+
+
+def convert(sales: ApiClient, tenant: Tenant, lead_id: str, body: dict[str, Any],
+            token: str | None = None) -> Any:
+    return sales.post(f"/leads/{lead_id}/convert", body, token=token or tenant.admin_token)
+
+
+def test_convert_answers_ids_and_creates_the_deal(sales: ApiClient, tenant: Tenant,
+                                                  session: Any,
+                                                  runtimes: dict[str, Any]) -> None:
+    settle(runtimes)
+    made = lead(sales, tenant)
+    body = {"opportunity": {"name": "Acme expansion", "amount": {"amount": 500000,
+                                                                 "currency": "USD"},
+                            "expected_close_date": "2031-03-31"}, "create_company": True}
+    reply = convert(sales, tenant, made["lead_id"], body)
+    assert reply.status == 200, reply.json
+    out = reply.json
+    assert out["contact_id"].startswith("con_") and out["company_id"].startswith("cmp_")
+    assert out["opportunity_id"].startswith("opp_")
+    assert out["lead"]["status"] == "converted" and out["lead"]["contact_id"] == out["contact_id"]
+    [event] = [e for e in outbox(session, tenant.tenant_id, "LeadConverted")
+               if e["lead_id"] == made["lead_id"]]
+    assert (event["contact_id"], event["company_id"], event["opportunity_id"]) == (
+        out["contact_id"], out["company_id"], out["opportunity_id"])
+    assert event["lead"]["email"] == made["email"] and event["owner_id"] == tenant.admin_user_id
+    deal = sales.get(f"/opportunities/{out['opportunity_id']}", token=tenant.admin_token)
+    assert deal.status == 200, deal.json
+    assert deal.json["lead_id"] == made["lead_id"] and deal.json["source"] == "webinar"
+    assert deal.json["contact_ids"] == [out["contact_id"]]
+    assert deal.json["company_id"] == out["company_id"]
+
+    # a retry answers the same ids and writes nothing
+    settle(runtimes)
+    again = convert(sales, tenant, made["lead_id"], body)
+    assert again.status == 200 and again.json == out
+    assert outbox(session, tenant.tenant_id, "LeadConverted") == []
+    assert outbox(session, tenant.tenant_id, "OpportunityCreated") == []
+    # another payload is a 409 naming what differs
+    other = {**body, "opportunity": {**body["opportunity"], "name": "Other"}}
+    refused = convert(sales, tenant, made["lead_id"], other)
+    assert refused.status == 409 and refused.json["errors"][0]["field"] == "opportunity.name"
+    refused = convert(sales, tenant, made["lead_id"], {**body, "create_company": False})
+    assert refused.status == 409 and refused.json["errors"][0]["field"] == "create_company"
+    # a converted lead is read-only and its email is free for a new lead
+    patched = sales.patch(f"/leads/{made['lead_id']}", {"name": "x"}, token=tenant.admin_token)
+    assert patched.status == 409
+    assert sales.post("/leads?on_duplicate=reject", {"email": made["email"]},
+                      token=tenant.admin_token).status == 201
+
+
+def test_convert_without_deal_or_company(sales: ApiClient, tenant: Tenant) -> None:
+    made = lead(sales, tenant)
+    reply = convert(sales, tenant, made["lead_id"], {"create_company": False})
+    assert reply.status == 200, reply.json
+    assert reply.json["company_id"] is None and reply.json["opportunity_id"] is None
+    nameless = lead(sales, tenant, company_name=None)
+    reply = convert(sales, tenant, nameless["lead_id"], {})
+    assert reply.status == 200 and reply.json["company_id"] is None
+
+
+def test_bad_conversions_change_nothing(sales: ApiClient, tenants: Tenants,
+                                        tenant: Tenant) -> None:
+    made = lead(sales, tenant)
+    lead_id = made["lead_id"]
+    bad = convert(sales, tenant, lead_id, {"opportunity": {"name": "x", "amount": {
+        "amount": -1, "currency": "USD"}}})
+    assert bad.status == 422, bad.json
+    assert bad.json["errors"][0]["field"].startswith("opportunity.amount")
+    stage = convert(sales, tenant, lead_id, {"opportunity": {"name": "x", "stage": "Nowhere"}})
+    assert stage.status == 400 and stage.json["errors"][0]["field"] == "opportunity.stage"
+    extra = convert(sales, tenant, lead_id, {"contact": {}})
+    assert extra.status == 422 and extra.json["errors"][0]["field"] == "contact"
+    assert sales.get(f"/leads/{lead_id}", token=tenant.admin_token).json["status"] == "new"
+    # closed leads, other tenants, viewers
+    sales.patch(f"/leads/{lead_id}", {"status": "working"}, token=tenant.admin_token)
+    sales.patch(f"/leads/{lead_id}", {"status": "disqualified"}, token=tenant.admin_token)
+    closed = convert(sales, tenant, lead_id, {})
+    assert closed.status == 409 and closed.json["errors"][0]["field"] == "status"
+    other = tenants.create("Other")
+    assert convert(sales, tenant, lead(sales, tenant)["lead_id"], {},
+                   token=other.admin_token).status == 404
+    assert convert(sales, tenant, lead_id, {},
+                   token=tenants.user(tenant, "viewer")).status == 403
