@@ -13,7 +13,7 @@ import botocore.client
 import pytest
 
 from tests.support.client import ApiClient, Tenant, Tenants, unique
-from tests.support.events import settle
+from tests.support.events import put_bus_event, settle
 from tests.support.services import load_app
 
 TABLE = "crm-test-sales"
@@ -423,3 +423,104 @@ def test_create_in_stages_without_committing(sales: ApiClient, tenant: Tenant) -
         logic.create_in(repository.unit_of_work(), None, tenant.tenant_id, new_id("opp"),
                         {"name": "No owner"})
     assert refused.value.errors[0]["field"] == "owner_id"
+
+
+# -- consumers: merges and erasures from the contacts service -----------------------------------
+
+def deliver(session: Any, tenant_id: str, event: Any, times: int = 1) -> str:
+    """Put a contacts event on the bus `times` times (the same event id each time)."""
+    from crm_shared.events.envelope import envelope_for
+
+    envelope = envelope_for(event, tenant_id, "system:contacts").model_dump(mode="json")
+    for _ in range(times):
+        put_bus_event(session, "crm.contacts", type(event).detail_type(), {
+            "metadata": envelope["metadata"], "data": envelope["data"]})
+    return str(envelope["metadata"]["event_id"])
+
+
+def contact_id(n: int) -> str:
+    return f"con_01J{unique('').zfill(6)}{n:017d}"[:30]
+
+
+def test_a_contact_merge_repoints_deals_once_even_if_delivered_twice(
+        sales: ApiClient, tenant: Tenant, session: Any, runtimes: dict[str, Any]) -> None:
+    from crm_shared.events.contacts_events import ContactMerged
+
+    loser, survivor, bystander = contact_id(1), contact_id(2), contact_id(3)
+    both = make(sales, tenant, contact_ids=[loser, bystander, survivor])
+    only = make(sales, tenant, contact_ids=[loser])
+    untouched = make(sales, tenant, contact_ids=[bystander])
+    settle(runtimes)
+    deliver(session, tenant.tenant_id, ContactMerged(
+        contact_id=survivor, merged_ids=[loser], contact={"contact_id": survivor}), times=2)
+    settle(runtimes)
+    get = lambda d: sales.get(f"/opportunities/{d['opportunity_id']}",  # noqa: E731
+                              token=tenant.admin_token).json
+    assert get(both)["contact_ids"] == [survivor, bystander]
+    assert get(only)["contact_ids"] == [survivor] and get(only)["version"] == 2
+    assert get(untouched)["version"] == 1
+    assert sales.get(f"/opportunities?contact_id={loser}", token=tenant.admin_token
+                     ).json["items"] == []
+    moved = ids(sales.get(f"/opportunities?contact_id={survivor}",
+                          token=tenant.admin_token).json)
+    assert sorted(moved) == sorted([both["opportunity_id"], only["opportunity_id"]])
+
+
+def test_a_merge_of_a_contact_on_many_deals_spans_transactions(
+        sales: ApiClient, tenant: Tenant, session: Any, runtimes: dict[str, Any]) -> None:
+    from crm_shared.events.contacts_events import ContactMerged
+
+    loser, survivor = contact_id(4), contact_id(5)
+    deals = [make(sales, tenant, contact_ids=[loser])["opportunity_id"] for _ in range(26)]
+    settle(runtimes)
+    deliver(session, tenant.tenant_id, ContactMerged(
+        contact_id=survivor, merged_ids=[loser], contact={}), times=2)
+    settle(runtimes)
+    page = sales.get(f"/opportunities?contact_id={survivor}&limit=100",
+                     token=tenant.admin_token).json
+    assert sorted(ids(page)) == sorted(deals)
+    assert {d["version"] for d in page["items"]} == {2}
+    assert [d["contact_ids"] for d in page["items"]] == [[survivor]] * len(deals)
+
+
+def test_an_erased_contact_leaves_every_deal(sales: ApiClient, tenant: Tenant, session: Any,
+                                             tenants: Tenants,
+                                             runtimes: dict[str, Any]) -> None:
+    from crm_shared.events.contacts_events import ContactErased
+
+    erased, kept = contact_id(6), contact_id(7)
+    deal = make(sales, tenant, contact_ids=[kept, erased])
+    other = tenants.create("Bystander")
+    settle(runtimes)
+    # the same contact id erased in another tenant changes nothing here
+    deliver(session, other.tenant_id, ContactErased(contact_id=erased,
+                                                    erased_at="2030-01-01T00:00:00.000Z"))
+    settle(runtimes)
+    path = f"/opportunities/{deal['opportunity_id']}"
+    assert sales.get(path, token=tenant.admin_token).json["contact_ids"] == [kept, erased]
+    deliver(session, tenant.tenant_id, ContactErased(contact_id=erased,
+                                                     erased_at="2030-01-01T00:00:00.000Z"))
+    settle(runtimes)
+    assert sales.get(path, token=tenant.admin_token).json["contact_ids"] == [kept]
+    assert sales.get(f"/opportunities?contact_id={erased}", token=tenant.admin_token
+                     ).json["items"] == []
+
+
+def test_a_company_merge_moves_deals_to_the_survivor(sales: ApiClient, tenant: Tenant,
+                                                     session: Any,
+                                                     runtimes: dict[str, Any]) -> None:
+    from crm_shared.events.contacts_events import CompanyMerged
+
+    loser, survivor = "cmp_01J0000000000000000000LOSE", "cmp_01J000000000000000000WINER"
+    deal = make(sales, tenant, company_id=loser, company_name="Old name")
+    settle(runtimes)
+    deliver(session, tenant.tenant_id, CompanyMerged(
+        company_id=survivor, merged_ids=[loser], company={"name": "Survivor Inc"}), times=2)
+    settle(runtimes)
+    got = sales.get(f"/opportunities/{deal['opportunity_id']}", token=tenant.admin_token).json
+    assert got["company_id"] == survivor and got["company_name"] == "Survivor Inc"
+    assert got["version"] == 2
+    assert ids(sales.get(f"/opportunities?company_id={survivor}",
+                         token=tenant.admin_token).json) == [deal["opportunity_id"]]
+    assert sales.get(f"/opportunities?company_id={loser}",
+                     token=tenant.admin_token).json["items"] == []

@@ -170,3 +170,9 @@ def list_closing(tenant_id: str, start: str | None, end: str | None, limit: int,
     scope = f"{tenant_id}:opportunities:closing:{start}:{end}"
     return query_page(lambda **kw: OpportunityItem.gsi5.query(pk, condition, **kw), scope,
                       cursor, limit)
+
+
+def linked_to(tenant_id: str, party_id: str) -> list[str]:
+    """Every deal linked to a contact or company (all pages: merges and erasure need all)."""
+    return [link.opportunity_id for link in OpportunityLinkItem.query(
+        party_pk(tenant_id, party_id), consistent_read=True)]
