@@ -54,7 +54,7 @@ class CartAbandoned(CommerceEvent):
     """A shop cart saw no order for the tenant's abandonment window (marketing reminds)."""
 
     cart_id: str
-    source: str
+    connector_key: str
     external_id: str
     contact_id: str | None = None
     email: str | None = None
