@@ -193,3 +193,22 @@ def test_bad_lead_stats_parameters_are_400(sales: ApiClient, tenant: Tenant) -> 
         reply = sales.get(f"/leads/stats?{urlencode(params)}", token=tenant.admin_token)
         assert reply.status == 400, reply.json
         assert reply.json["errors"][0]["field"] == field
+
+
+def test_lead_stats_follow_leads_written_through_the_api(sales: ApiClient, tenants: Tenants,
+                                                         runtimes: Any) -> None:
+    tenant = tenants.create("Lead funnel")
+    settle(runtimes)
+    made = [sales.post("/leads", {"name": f"Lead {i}", "source": "Webinar",
+                                  "email": f"lead{i}@example.com"}, token=tenant.admin_token)
+            for i in range(3)]
+    assert all(m.status == 201 for m in made), [m.json for m in made]
+    converted = sales.post(f"/leads/{made[0].json['lead_id']}/convert",
+                           {"create_company": False}, token=tenant.admin_token)
+    assert converted.status == 200, converted.json
+    settle(runtimes)
+    month = made[0].json["created_at"][:10]
+    reply = sales.get(f"/leads/stats?from={month}&to={month}", token=tenant.admin_token)
+    assert reply.status == 200, reply.json
+    assert reply.json["groups"] == [{"source": made[0].json["source"], "leads": 3, "converted": 1,
+                                     "conversion_rate": 0.3333}]
