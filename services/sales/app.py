@@ -6,6 +6,8 @@ from chalicelib import SERVICE
 from chalicelib.approvals.api import api as approvals_api
 from chalicelib.assignment.api import api as assignment_api
 from chalicelib.consumers import consumer
+from chalicelib.imports.api import api as imports_api
+from chalicelib.imports.jobs import register as register_jobs
 from chalicelib.conversion.api import api as conversion_api
 from chalicelib.leads.api import api as leads_api
 from chalicelib.opportunities.api import api as opportunities_api
@@ -20,12 +22,14 @@ from crm_shared.http import create_app
 
 # reports first: /opportunities/stats, /funnel, /forecast and /leads/stats must not be read
 # as an opportunity or lead id
-app = create_app(SERVICE, reports_api, quotas_api, pipelines_api, products_api,
+# imports first too: /opportunities/imports must not be read as an opportunity id
+app = create_app(SERVICE, imports_api, reports_api, quotas_api, pipelines_api, products_api,
                  # the /leads/<word> collections must come before /leads/{lead_id}
                  assignment_api, leads_api, conversion_api, tasks_api,
                  # after reports_api: /opportunities/stats before /opportunities/{opportunity_id}
                  opportunities_api, approvals_api)
 handle_events, publish_outbox = wire_events(app, SERVICE, consumer)
+handle_jobs = register_jobs(app)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="remind_tasks")

@@ -153,3 +153,14 @@ class ApprovalDecided(SalesEvent):
     decision: str = Field(description="approved or rejected")
     decided_by: str
     comment: str | None = None
+
+
+class OpportunityImportCompleted(SalesEvent):
+    """Every row of a CSV import of opportunities is written or reported as failed."""
+
+    import_id: str
+    total: int
+    created: int
+    updated: int
+    skipped: int
+    failed: int

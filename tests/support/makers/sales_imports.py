@@ -1,0 +1,18 @@
+"""Makers for the opportunity import routes: an import of the tenant (its one row fails:
+no such owner, which still makes a readable import)."""
+
+from __future__ import annotations
+
+from tests.support.client import ApiClient, Tenant, Tenants
+from tests.support.entities import Maker
+
+
+def _opportunity_import(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> str:
+    reply = clients["sales"].post("/opportunities/imports", {
+        "csv": "Deal,Agent\nIso deal,Nobody Known\n",
+        "mapping": {"Deal": "name", "Agent": "owner"}}, token=tenant.admin_token)
+    assert reply.status == 202, reply.json
+    return str(reply.json["import_id"])
+
+
+MAKERS: dict[str, Maker] = {"opportunity_import_id": _opportunity_import}
