@@ -6,9 +6,9 @@ from chalicelib import SERVICE
 from chalicelib.approvals.api import api as approvals_api
 from chalicelib.assignment.api import api as assignment_api
 from chalicelib.consumers import consumer
+from chalicelib.conversion.api import api as conversion_api
 from chalicelib.imports.api import api as imports_api
 from chalicelib.imports.jobs import register as register_jobs
-from chalicelib.conversion.api import api as conversion_api
 from chalicelib.leads.api import api as leads_api
 from chalicelib.opportunities.api import api as opportunities_api
 from chalicelib.pipelines.api import api as pipelines_api
