@@ -7,6 +7,7 @@ from chalicelib.approvals.api import api as approvals_api
 from chalicelib.assignment.api import api as assignment_api
 from chalicelib.consumers import consumer
 from chalicelib.conversion.api import api as conversion_api
+from chalicelib.forms.api import api as forms_api
 from chalicelib.imports.api import api as imports_api
 from chalicelib.imports.jobs import register as register_jobs
 from chalicelib.leads.api import api as leads_api
@@ -25,7 +26,7 @@ from crm_shared.http import create_app
 # imports first too: /opportunities/imports must not be read as an opportunity id
 app = create_app(SERVICE, imports_api, reports_api, quotas_api, pipelines_api, products_api,
                  # the /leads/<word> collections must come before /leads/{lead_id}
-                 assignment_api, leads_api, conversion_api, tasks_api,
+                 assignment_api, forms_api, leads_api, conversion_api, tasks_api,
                  # after reports_api: /opportunities/stats before /opportunities/{opportunity_id}
                  opportunities_api, approvals_api)
 handle_events, publish_outbox = wire_events(app, SERVICE, consumer)

@@ -21,7 +21,16 @@ def _task(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> st
     return str(reply.json["task_id"])
 
 
+def _form(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> str:
+    reply = clients["sales"].post("/leads/forms", {"name": "Iso form",
+                                                   "field_map": {"email": "email"}},
+                                  token=tenant.admin_token)
+    assert reply.status == 201, reply.json
+    return str(reply.json["form_id"])
+
+
 MAKERS: dict[str, Maker] = {
+    "form_id": _form,
     "lead_id": _lead,
     "task_id": _task,
 }
