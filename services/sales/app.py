@@ -7,11 +7,13 @@ from chalicelib.approvals.api import api as approvals_api
 from chalicelib.assignment.api import api as assignment_api
 from chalicelib.consumers import consumer
 from chalicelib.conversion.api import api as conversion_api
+from chalicelib.customer_value.api import api as customer_value_api
 from chalicelib.forms.api import api as forms_api
 from chalicelib.imports.api import api as imports_api
 from chalicelib.imports.jobs import register as register_jobs
 from chalicelib.leads.api import api as leads_api
 from chalicelib.opportunities.api import api as opportunities_api
+from chalicelib.orders.api import api as orders_api
 from chalicelib.pipelines.api import api as pipelines_api
 from chalicelib.products.api import api as products_api
 from chalicelib.quotas.api import api as quotas_api
@@ -28,7 +30,10 @@ app = create_app(SERVICE, imports_api, reports_api, quotas_api, pipelines_api, p
                  # the /leads/<word> collections must come before /leads/{lead_id}
                  assignment_api, forms_api, leads_api, conversion_api, tasks_api,
                  # after reports_api: /opportunities/stats before /opportunities/{opportunity_id}
-                 opportunities_api, approvals_api)
+                 opportunities_api, approvals_api,
+                 # /orders/stats, /orders/recommendations, /orders/customers/... before
+                 # /orders/{order_id}
+                 customer_value_api, orders_api)
 handle_events, publish_outbox = wire_events(app, SERVICE, consumer)
 handle_jobs = register_jobs(app)
 

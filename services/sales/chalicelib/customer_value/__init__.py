@@ -1,0 +1,1 @@
+"""Customer value, RFM, order stats and co-purchases, maintained from order events."""

@@ -1,0 +1,1 @@
+"""Orders: the customer transaction record, idempotent on (source, external_id)."""

@@ -1,0 +1,206 @@
+"""Orders: idempotent on (source, external_id), forward-only status with history and one
+event per status, totals that add up, lists on indexes, bad input naming the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from crm_shared.ids import new_id
+from tests.api.sales.test_leads import outbox
+from tests.support.client import ApiClient, Tenant, Tenants, unique
+from tests.support.events import settle
+from tests.support.makers.sales_commerce import order_body
+
+
+@pytest.fixture(scope="module")
+def tenant(tenants: Tenants, runtimes: dict[str, Any]) -> Tenant:
+    made = tenants.create()
+    settle(runtimes)
+    return made
+
+
+def place(sales: ApiClient, tenant: Tenant, **fields: Any) -> dict[str, Any]:
+    reply = sales.post("/orders", order_body(**fields), token=tenant.admin_token)
+    assert reply.status == 201, reply.json
+    return dict(reply.json)
+
+
+def test_create_prices_lines_and_reads_back(sales: ApiClient, tenant: Tenant) -> None:
+    contact = new_id("con")
+    order = place(sales, tenant, contact_id=contact, shipping={
+        "carrier": "UPS", "name": "Ada Lovelace", "address": {"city": "London", "country": "GB"}})
+    assert order["order_id"].startswith("ord_") and order["status"] == "placed"
+    assert [line["total"] for line in order["lines"]] == [
+        {"amount": 2000, "currency": "USD"}, {"amount": 500, "currency": "USD"}]
+    assert order["shipping"]["carrier"] == "UPS" and order["version"] == 1
+    read = sales.get(f"/orders/{order['order_id']}", token=tenant.admin_token)
+    assert read.json == order and read.header("ETag") == '"1"'
+
+
+def test_a_repeated_external_id_returns_the_order_and_upsert_applies(
+        sales: ApiClient, tenant: Tenant, session: Any, runtimes: dict[str, Any]) -> None:
+    settle(runtimes)
+    body = order_body(external_id=unique("shop-"))
+    first = sales.post("/orders", body, token=tenant.admin_token)
+    again = sales.post("/orders", {**body, "status": "paid"}, token=tenant.admin_token)
+    assert first.status == 201 and again.status == 200
+    assert again.json == first.json, "a repeat without upsert changes nothing"
+    paid = sales.post("/orders?upsert=true", {**body, "status": "paid"},
+                      token=tenant.admin_token)
+    assert paid.status == 200 and paid.json["order_id"] == first.json["order_id"]
+    assert paid.json["status"] == "paid" and paid.json["version"] == 2
+    replay = sales.post("/orders?upsert=true", {**body, "status": "paid"},
+                        token=tenant.admin_token)
+    assert replay.json == paid.json, "the same upsert twice is one change"
+    order_id = first.json["order_id"]
+    placed = [e for e in outbox(session, tenant.tenant_id, "OrderPlaced")
+              if e["order_id"] == order_id]
+    paid_events = [e for e in outbox(session, tenant.tenant_id, "OrderPaid")
+                   if e["order_id"] == order_id]
+    assert len(placed) == 1 and len(paid_events) == 1
+    assert paid_events[0]["order"] == paid.json
+    assert sales.get("/orders?upsert=maybe", token=tenant.admin_token).status == 200
+    assert sales.post("/orders?upsert=maybe", body, token=tenant.admin_token).json[
+        "errors"][0]["field"] == "upsert"
+
+
+def test_status_moves_forward_with_history_and_an_event_per_step(
+        sales: ApiClient, tenant: Tenant, session: Any, runtimes: dict[str, Any]) -> None:
+    settle(runtimes)
+    order = place(sales, tenant)
+    path = f"/orders/{order['order_id']}"
+    delivered = sales.patch(path, {"status": "delivered"}, token=tenant.admin_token)
+    assert delivered.status == 200 and delivered.json["status"] == "delivered"
+    for kind in ("OrderPaid", "OrderShipped", "OrderDelivered"):
+        [event] = [e for e in outbox(session, tenant.tenant_id, kind)
+                   if e["order_id"] == order["order_id"]]
+        assert event["order"]["version"] == 2 and event["contact_id"] == order["contact_id"]
+    back = sales.patch(path, {"status": "placed"}, token=tenant.admin_token)
+    assert back.status == 409 and back.json["errors"][0]["field"] == "status"
+    cancel = sales.patch(path, {"status": "cancelled"}, token=tenant.admin_token)
+    assert cancel.status == 409 and cancel.json["errors"][0]["field"] == "status"
+    refunded = sales.patch(path, {"status": "refunded"}, token=tenant.admin_token)
+    assert refunded.status == 200
+    again = sales.patch(path, {"status": "paid"}, token=tenant.admin_token)
+    assert again.status == 409, "refunded is final"
+    history = sales.get(f"{path}/history", token=tenant.admin_token).json["items"]
+    assert [(h["from_status"], h["to_status"]) for h in history] == [
+        (None, "placed"), ("placed", "paid"), ("paid", "shipped"), ("shipped", "delivered"),
+        ("delivered", "refunded")]
+    assert all(h["actor"] == f"user:{tenant.admin_user_id}" for h in history)
+
+
+def test_lines_are_final_once_paid_and_if_match_guards(sales: ApiClient,
+                                                       tenant: Tenant) -> None:
+    order = place(sales, tenant)
+    path = f"/orders/{order['order_id']}"
+    lines = [{"sku": "MUG", "quantity": 1, "unit_price": {"amount": 700, "currency": "USD"}}]
+    changed = sales.patch(path, {"lines": lines, "totals": {"amount": 700, "currency": "USD"}},
+                          token=tenant.admin_token)
+    assert changed.status == 200 and changed.json["totals"]["amount"] == 700
+    assert changed.json["lines"][0]["name"] == "MUG", "a sku-only line is named by its sku"
+    stale = sales.patch(path, {"status": "paid"}, token=tenant.admin_token,
+                        headers={"If-Match": '"1"'})
+    assert stale.status == 412
+    sales.patch(path, {"status": "paid"}, token=tenant.admin_token, headers={"If-Match": '"2"'})
+    final = sales.patch(path, {"lines": lines + lines,
+                               "totals": {"amount": 1400, "currency": "USD"}},
+                        token=tenant.admin_token)
+    assert final.status == 409 and final.json["errors"][0]["field"] == "lines"
+    shipped = sales.patch(path, {"shipping": {"tracking_number": "1Z9", "carrier": "DHL",
+                                              "shipped_at": "2030-01-02T10:00:00+01:00"}},
+                          token=tenant.admin_token)
+    assert shipped.json["shipping"]["shipped_at"] == "2030-01-02T09:00:00.000Z"
+
+
+def test_products_are_checked_and_named(sales: ApiClient, tenant: Tenant) -> None:
+    product = sales.post("/products", {"name": unique("Kettle "), "price": {
+        "amount": 3000, "currency": "USD"}}, token=tenant.admin_token).json
+    order = place(sales, tenant, lines=[{"product_id": product["product_id"], "quantity": 1,
+                                         "unit_price": {"amount": 3000, "currency": "USD"}}],
+                  totals={"amount": 3000, "currency": "USD"})
+    assert order["lines"][0]["name"] == product["name"]
+    missing = sales.post("/orders", order_body(lines=[{
+        "product_id": "prd_" + "0" * 26, "quantity": 1,
+        "unit_price": {"amount": 3000, "currency": "USD"}}],
+        totals={"amount": 3000, "currency": "USD"}), token=tenant.admin_token)
+    assert missing.status == 422 and missing.json["errors"][0]["field"] == "lines[0].product_id"
+
+
+LINE = {"sku": "A", "quantity": 1, "unit_price": {"amount": 100, "currency": "USD"}}
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"totals": {"amount": 999, "currency": "USD"}}, "totals"),
+    ({"totals": {"amount": 2500, "currency": "XYZ"}}, "totals.currency"),
+    ({"lines": [{**LINE, "unit_price": {"amount": 100, "currency": "EUR"}}],
+      "totals": {"amount": 100, "currency": "USD"}}, "lines[0].unit_price.currency"),
+    ({"lines": [{**LINE, "discount": {"amount": 500, "currency": "USD"}}],
+      "totals": {"amount": 0, "currency": "USD"}}, "lines[0].discount"),
+    ({"lines": [{"quantity": 1, "unit_price": {"amount": 1, "currency": "USD"}}]}, "lines[0]"),
+    ({"lines": [{**LINE, "quantity": 0}]}, "lines[0].quantity"),
+    ({"lines": []}, "lines"),
+    ({"source": "fax"}, "source"),
+    ({"status": "lost"}, "status"),
+    ({"contact_id": "bob"}, "contact_id"),
+    ({"external_id": "has space"}, "external_id"),
+    ({"placed_at": "yesterday"}, "placed_at"),
+    ({"colour": "red"}, "colour"),
+])
+def test_bad_orders_are_422_naming_the_field(sales: ApiClient, tenant: Tenant,
+                                             fields: dict[str, Any], field: str) -> None:
+    reply = sales.post("/orders", order_body(**fields), token=tenant.admin_token)
+    assert reply.status == 422, reply.json
+    assert field in [e["field"] for e in reply.json["errors"]]
+    assert reply.header("Content-Type") == "application/problem+json"
+
+
+def test_lists_by_contact_company_and_status_with_cursors(sales: ApiClient,
+                                                          tenant: Tenant) -> None:
+    contact, company = new_id("con"), new_id("cmp")
+    made = [place(sales, tenant, contact_id=contact, company_id=company,
+                  placed_at=f"2031-0{n}-01T00:00:00Z") for n in (1, 2, 3)]
+    page = sales.get(f"/orders?contact_id={contact}&limit=2", token=tenant.admin_token).json
+    assert [o["order_id"] for o in page["items"]] == [made[2]["order_id"], made[1]["order_id"]]
+    rest = sales.get(f"/orders?contact_id={contact}&limit=2&cursor={page['next_cursor']}",
+                     token=tenant.admin_token).json
+    assert [o["order_id"] for o in rest["items"]] == [made[0]["order_id"]]
+    by_company = sales.get(f"/orders?company_id={company}", token=tenant.admin_token).json
+    assert len(by_company["items"]) == 3
+    sales.patch(f"/orders/{made[0]['order_id']}", {"status": "cancelled"},
+                token=tenant.admin_token)
+    cancelled = sales.get("/orders?status=cancelled&limit=100", token=tenant.admin_token).json
+    assert made[0]["order_id"] in [o["order_id"] for o in cancelled["items"]]
+    bad = sales.get(f"/orders?contact_id={contact}&cursor={page['next_cursor']}x",
+                    token=tenant.admin_token)
+    assert bad.status == 400 and bad.json["errors"][0]["field"] == "cursor"
+    assert sales.get("/orders?status=lost", token=tenant.admin_token).json["errors"][0][
+        "field"] == "status"
+    assert sales.get("/orders?contact_id=x", token=tenant.admin_token).status == 400
+    assert sales.get(f"/orders?contact_id={contact}&status=paid",
+                     token=tenant.admin_token).status == 400
+
+
+def test_roles_and_tenants(sales: ApiClient, tenants: Tenants, tenant: Tenant) -> None:
+    order = place(sales, tenant)
+    viewer = tenants.user(tenant, "viewer")
+    assert sales.get(f"/orders/{order['order_id']}", token=viewer).status == 200
+    assert sales.post("/orders", order_body(), token=viewer).status == 403
+    assert sales.patch(f"/orders/{order['order_id']}", {"status": "paid"},
+                       token=viewer).status == 403
+    other = tenants.create("Other")
+    for reply in (sales.get(f"/orders/{order['order_id']}", token=other.admin_token),
+                  sales.get(f"/orders/{order['order_id']}/history", token=other.admin_token),
+                  sales.patch(f"/orders/{order['order_id']}", {"status": "paid"},
+                              token=other.admin_token)):
+        assert reply.status == 404
+    listed = sales.get(f"/orders?contact_id={order['contact_id']}", token=other.admin_token)
+    assert listed.json["items"] == []
+    # the same external id in another tenant is another order
+    body = order_body(external_id="shared-1")
+    mine = sales.post("/orders", body, token=tenant.admin_token).json
+    theirs = sales.post("/orders", body, token=other.admin_token)
+    assert theirs.status == 201 and theirs.json["order_id"] != mine["order_id"]
+    assert sales.get("/orders/ord_nope", token=tenant.admin_token).status == 404
