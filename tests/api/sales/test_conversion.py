@@ -110,3 +110,48 @@ def test_bad_conversions_change_nothing(sales: ApiClient, tenants: Tenants,
                    token=other.admin_token).status == 404
     assert convert(sales, tenant, lead_id, {},
                    token=tenants.user(tenant, "viewer")).status == 403
+
+
+def contact_event(tenant: Tenant, event: Any) -> dict[str, Any]:
+    from crm_shared.events.envelope import envelope_for
+
+    return envelope_for(event, tenant.tenant_id, "system:contacts").model_dump(mode="json")
+
+
+def test_contact_events_link_erase_and_repoint(sales: ApiClient, tenant: Tenant,
+                                               session: Any, runtimes: dict[str, Any]) -> None:
+    from crm_shared.events.contacts_events import ContactCreated, ContactErased, ContactMerged
+    from crm_shared.ids import new_id
+    from tests.support.events import put_bus_event
+
+    converted = lead(sales, tenant, notes="private", utm={"campaign": "q3"})
+    out = convert(sales, tenant, converted["lead_id"], {}).json
+    plain = lead(sales, tenant)
+    linked = new_id("con")
+    created = contact_event(tenant, ContactCreated(contact_id=linked, contact={
+        "contact_id": linked, "source_lead_id": plain["lead_id"]}))
+    for _ in range(2):  # a redelivery changes nothing more
+        put_bus_event(session, "crm.contacts", "ContactCreated", created)
+    settle(runtimes)
+    assert sales.get(f"/leads/{plain['lead_id']}", token=tenant.admin_token).json[
+        "contact_id"] == linked
+
+    task = sales.post("/tasks", {"title": "Follow up", "links": {"contact_id": linked}},
+                      token=tenant.admin_token).json
+    survivor = new_id("con")
+    put_bus_event(session, "crm.contacts", "ContactMerged", contact_event(tenant, ContactMerged(
+        contact_id=survivor, merged_ids=[linked], contact={"contact_id": survivor})))
+    settle(runtimes)
+    assert sales.get(f"/leads/{plain['lead_id']}", token=tenant.admin_token).json[
+        "contact_id"] == survivor
+    assert sales.get(f"/tasks/{task['task_id']}", token=tenant.admin_token).json["links"] == {
+        "contact_id": survivor}
+
+    put_bus_event(session, "crm.contacts", "ContactErased", contact_event(tenant, ContactErased(
+        contact_id=out["contact_id"], erased_at="2030-01-01T00:00:00.000Z")))
+    settle(runtimes)
+    erased = sales.get(f"/leads/{converted['lead_id']}", token=tenant.admin_token).json
+    assert all(erased[f] is None for f in ("name", "email", "phone", "notes"))
+    assert erased["utm"] == {} and erased["erased_at"] == "2030-01-01T00:00:00.000Z"
+    assert erased["company_name"] == converted["company_name"], "not personal data"
+    assert sales.get(f"/leads/{plain['lead_id']}", token=tenant.admin_token).json["email"]

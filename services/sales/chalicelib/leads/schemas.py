@@ -70,6 +70,7 @@ class LeadOut(BaseModel):
     company_id: str | None = None
     opportunity_id: str | None = None
     converted_at: str | None = None
+    erased_at: str | None = None
     form_id: str | None = None
     created_by: str | None = None
     created_at: str
