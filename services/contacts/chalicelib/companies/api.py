@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib import SERVICE
+from chalicelib import SERVICE, listing
 from chalicelib.companies import (
     lifecycle,  # noqa: F401 - registers the merge mover
     logic,
@@ -104,9 +104,8 @@ def company_changes(req: ApiRequest) -> ChangePage:
     """Upserts and tombstones since the `since` cursor, oldest first (offline sync)."""
     items, next_since, more = repository.changes(
         req.tenant_id, parse_limit(req.query.get("limit")), req.query.get("since"))
-    changes = [{"op": "delete" if i.deleted else "upsert", "company_id": i.company_id,
-                "updated_at": i.updated_at,
-                "company": None if i.deleted else CompanyOut(**logic.record(i))} for i in items]
+    changes = listing.changes(items, "company_id", "company",
+                              lambda i: CompanyOut(**logic.record(i)))
     return ChangePage(items=changes, next_since=next_since, has_more=more)  # type: ignore[arg-type]
 
 

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib import listing
 from chalicelib.companies import domain, logic, repository
+from chalicelib.listing import Lists
 from crm_shared.auth.roles import Visibility
 from crm_shared.errors import ValidationFailed
-from crm_shared.filters import (
-    IndexSpec,
-    SearchRequest,
-    SearchResult,
-    plan,
-    single_filter,
-)
+from crm_shared.filters import IndexSpec, SearchRequest, SearchResult, single_filter
 from crm_shared.validation import search_request
 
 FIELDS = {
@@ -70,25 +66,9 @@ def _entry_lookup(tenant_id: str, request: SearchRequest) -> tuple[str, str | No
     return None
 
 
+LISTS = Lists("companies", repository.list_records, repository.entries, logic.record,
+              LIST_INDEXES)
+
+
 def run(tenant_id: str, request: SearchRequest, seen: Visibility) -> SearchResult:
-    lookup = _entry_lookup(tenant_id, request)
-    if lookup is not None:
-        pk, prefix, index = lookup
-        found, cursor = repository.entries(tenant_id, pk, request.limit, request.cursor, prefix)
-        records = [entry.record for entry in found]
-        tenant_wide = False
-    else:
-        chosen = plan(request, LIST_INDEXES)
-        # the planner lowercases values; ids are keyed as written, so take the filter's own
-        eq = single_filter(request, chosen.index.name) if chosen else None
-        field = chosen.index.name if chosen and eq else None
-        value = str(eq.value) if eq else None
-        items, cursor = repository.list_records(tenant_id, request.limit, request.cursor,
-                                                field, value)
-        records = [logic.record(item) for item in items if not item.deleted]
-        index = f"companies_by_{field}" if field else "companies_all"
-        tenant_wide = field is None
-    matches = [r for r in records
-               if request.matches(r) and seen.allows(r.get("owner_id"), r.get("team_id"))]
-    filters = sum(len(g.filters) for g in request.filter_groups)
-    return SearchResult(matches, cursor, index, tenant_wide, filters)
+    return listing.search(LISTS, tenant_id, request, seen, _entry_lookup(tenant_id, request))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib import SERVICE, tenancy
+from chalicelib import SERVICE, listing, tenancy
 from chalicelib.contacts import (
     lifecycle,  # noqa: F401 - registers the company-merge mover
     logic,
@@ -90,9 +90,8 @@ def contact_changes(req: ApiRequest) -> ChangePage:
     """Upserts and tombstones since the `since` cursor, oldest first (offline sync)."""
     items, next_since, more = repository.changes(
         req.tenant_id, parse_limit(req.query.get("limit")), req.query.get("since"))
-    changes = [{"op": "delete" if i.deleted else "upsert", "contact_id": i.contact_id,
-                "updated_at": i.updated_at,
-                "contact": None if i.deleted else ContactOut(**logic.record(i))} for i in items]
+    changes = listing.changes(items, "contact_id", "contact",
+                              lambda i: ContactOut(**logic.record(i)))
     return ChangePage(items=changes, next_since=next_since, has_more=more)  # type: ignore[arg-type]
 
 

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib import listing
 from chalicelib.contacts import logic, repository
+from chalicelib.listing import Lists
 from crm_shared.auth.roles import Visibility
 from crm_shared.contact_data import normalize_email, normalize_phone
-from crm_shared.filters import (
-    IndexSpec,
-    SearchRequest,
-    SearchResult,
-    plan,
-    single_filter,
-)
+from crm_shared.filters import IndexSpec, SearchRequest, SearchResult, single_filter
 from crm_shared.validation import search_request
 
 FIELDS = {
@@ -45,28 +41,14 @@ def parse(payload: Any) -> SearchRequest:
     return search_request(payload, FIELDS)
 
 
+LISTS = Lists("contacts", repository.list_records, repository.entries, logic.record,
+              LIST_INDEXES, searchable)
+
+
 def run(tenant_id: str, request: SearchRequest, seen: Visibility,
         default_region: str) -> SearchResult:
-    lookup = _entry_lookup(tenant_id, request, default_region)
-    if lookup is not None:
-        pk, prefix, index = lookup
-        found, cursor = repository.entries(tenant_id, pk, request.limit, request.cursor, prefix)
-        records = [entry.record for entry in found]
-        tenant_wide = False
-    else:
-        chosen = plan(request, LIST_INDEXES)
-        field = chosen.index.name if chosen else None
-        value = str(chosen.partition_value) if chosen else None
-        items, cursor = repository.list_records(tenant_id, request.limit, request.cursor,
-                                                field, value)
-        records = [logic.record(item) for item in items if not item.deleted]
-        index = f"contacts_by_{field}" if field else "contacts_all"
-        tenant_wide = chosen is None
-    matches = [r for r in records
-               if request.matches(searchable(r)) and seen.allows(r.get("owner_id"),
-                                                                 r.get("team_id"))]
-    filters = sum(len(g.filters) for g in request.filter_groups)
-    return SearchResult(matches, cursor, index, tenant_wide, filters)
+    return listing.search(LISTS, tenant_id, request, seen,
+                          _entry_lookup(tenant_id, request, default_region))
 
 
 def _entry_lookup(tenant_id: str, request: SearchRequest,
