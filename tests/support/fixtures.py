@@ -67,3 +67,8 @@ def contacts(clients: dict[str, ApiClient]) -> ApiClient:
 @pytest.fixture(scope="module")
 def sales(clients: dict[str, ApiClient]) -> ApiClient:
     return clients["sales"]
+
+
+@pytest.fixture(scope="module")
+def marketing(clients: dict[str, ApiClient]) -> ApiClient:
+    return clients["marketing"]

@@ -1,0 +1,3 @@
+"""The marketing service: audience, segments, templates, campaigns, sends, tracking."""
+
+SERVICE = "marketing"

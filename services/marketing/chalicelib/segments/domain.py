@@ -1,0 +1,37 @@
+"""Segment rules: the filter grammar over the read model's record. No I/O here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.audience.domain import SEGMENT_FIELDS
+from crm_shared.filters import SearchRequest
+from crm_shared.validation import search_request
+
+KINDS = ("dynamic", "static")
+
+
+def parse_filter(raw: dict[str, Any]) -> SearchRequest:
+    """A segment filter: `filter_groups` over SEGMENT_FIELDS; a 422 naming each bad part
+    (an unknown field is named with its position, e.g. filter.filter_groups[0]...)."""
+    from crm_shared.errors import ValidationFailed
+
+    try:
+        return search_request({"filter_groups": raw.get("filter_groups", [])},
+                              set(SEGMENT_FIELDS))
+    except ValidationFailed as problem:
+        for error in problem.errors:
+            error["field"] = f"filter.{error['field']}"
+        raise
+
+
+def stored(request: SearchRequest) -> dict[str, Any]:
+    return {"filter_groups": request.model_dump(mode="json", exclude_none=True)["filter_groups"]}
+
+
+def matches(segment_filter: dict[str, Any] | None, record: dict[str, Any]) -> bool:
+    """A stored filter against a person's segment record (stored filters were validated)."""
+    if segment_filter is None:
+        return False
+    request = SearchRequest.model_validate({"filter_groups": segment_filter["filter_groups"]})
+    return request.matches(record)

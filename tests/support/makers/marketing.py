@@ -1,0 +1,18 @@
+"""Makers for the marketing routes' path parameters."""
+
+from __future__ import annotations
+
+from tests.support.client import ApiClient, Tenant, Tenants, unique
+from tests.support.entities import Maker
+
+
+def _segment(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> str:
+    reply = clients["marketing"].post("/segments", {"name": unique("Iso "), "kind": "static"},
+                                      token=tenant.admin_token)
+    assert reply.status == 201, reply.json
+    return str(reply.json["segment_id"])
+
+
+MAKERS: dict[str, Maker] = {
+    "segment_id": _segment,
+}
