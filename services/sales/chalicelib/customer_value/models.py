@@ -29,6 +29,15 @@ class ValueStubItem(SalesItem):
     tenant_id = UnicodeAttribute()
 
 
+class BandsItem(SalesItem):
+    """The tenant's RFM quintile cuts, shaped like a value item (no version: last write
+    wins) so that one BatchGetItem reads a customer's value and the bands together."""
+
+    customer_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    doc = JSONAttribute(default=dict)
+
+
 class ContributionItem(SalesItem):
     """What one order adds to the aggregates now, and the order version it reflects."""
 

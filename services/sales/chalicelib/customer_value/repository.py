@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.customer_value.models import (
+    BandsItem,
     ContributionItem,
     HistogramItem,
     PairItem,
@@ -117,7 +118,7 @@ def put_bands(uow: UnitOfWork, tenant_id: str, bands: dict[str, list[str]],
               customers: int) -> None:
     """The bands sit in a value-shaped item so a value read fetches them in the same call."""
     pk, sk = bands_keys(tenant_id)
-    uow.put(ValueItem(PK=pk, SK=sk, customer_id="_bands", tenant_id=tenant_id,
+    uow.put(BandsItem(PK=pk, SK=sk, customer_id="_bands", tenant_id=tenant_id,
                       doc={"bands": bands, "customers": customers}))
 
 
