@@ -32,9 +32,13 @@ if str(ROOT) not in sys.path:
 
 import moto  # noqa: E402,F401  (before boto3 clients exist, so moto can intercept them)
 
-from tests.support.moto_patches import copy_tables_once_per_transaction  # noqa: E402
+from tests.support.moto_patches import (  # noqa: E402
+    copy_tables_once_per_transaction,
+    serialize_dynamodb,
+)
 
 copy_tables_once_per_transaction()
+serialize_dynamodb()
 
 pytest_plugins = ["tests.support.fixtures"]
 

@@ -437,7 +437,8 @@ def start(supervisor: Supervisor, port: int, aws_port: int) -> dict[str, Any]:
 
     log.info("starting the embedded AWS (moto server) on %s", endpoint)
     aws = supervisor.spawn(
-        "aws", [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(aws_port)], aws_env,
+        "aws", [sys.executable, "-m", "infra.local.aws_server", "-H", HOST, "-p", str(aws_port)],
+        aws_env,
         keep=lambda line: verbose_aws or not _ACCESS_LOG.search(line), die_with_parent=True,
     )
     wait_until_answering(f"{endpoint}/", aws)

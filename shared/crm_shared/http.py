@@ -221,15 +221,16 @@ class ServiceApi:
             body = validate(spec.body, parse_json(raw)) if spec.body else None
             key = headers.get("idempotency-key")
             if key is not None and spec.method == "POST":
-                idem = IdempotencyKey(
+                claim = IdempotencyKey(
                     self.service, principal.tenant_id or SYSTEM_TENANT, principal.actor, key
                 )
-                replay = idem.begin(request_hash(spec.method, request.path, raw))
+                replay = claim.begin(request_hash(spec.method, request.path, raw))
                 if replay is not None:
-                    idem = None
                     return _json(replay.body, replay.status,
                                  {**replay.headers, "Idempotent-Replayed": "true"},
                                  correlation_id)
+                idem = claim  # ours only once claimed: a retry refused as in progress must
+                # not abandon (delete) the claim of the request still running
             api_request = ApiRequest(
                 spec=spec, principal=principal, body=body,
                 query=dict(request.query_params or {}), headers=headers,

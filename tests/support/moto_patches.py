@@ -38,3 +38,28 @@ def copy_tables_once_per_transaction() -> None:
 
     transact_write_items.crm_patched = True  # type: ignore[attr-defined]
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def serialize_dynamodb() -> None:
+    """Serve moto's DynamoDB calls one at a time, as infra/local/aws_server.py does.
+
+    moto checks a condition and applies the write as two steps, so two threads can both
+    pass a condition: a lost update real DynamoDB never allows. Concurrency tests race our
+    code, not moto's, so DynamoDB is made atomic per call (and the backup above, a module
+    global, is then never shared by two transactions).
+    """
+    import threading
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.call_action
+    if getattr(original, "crm_patched", False):
+        return
+    lock = threading.RLock()
+
+    def call_action(self: Any) -> Any:
+        with lock:
+            return original(self)
+
+    call_action.crm_patched = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]

@@ -1,0 +1,59 @@
+"""The embedded AWS of `make run`: moto server, with DynamoDB's atomicity.
+
+moto serves each request on its own thread and its DynamoDB backend checks a condition
+and applies the write as two steps, so two concurrent conditional writes can both pass:
+a lost update real DynamoDB never allows. Every DynamoDB request is therefore served one
+at a time; other services (an SQS long poll, say) stay concurrent.
+
+    python -m infra.local.aws_server -H 127.0.0.1 -p 4566
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import run_simple
+
+DYNAMODB_TARGETS = ("DynamoDB_20120810.", "DynamoDBStreams_20120810.")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def serialize_dynamodb(app: WsgiApp) -> WsgiApp:
+    """Run DynamoDB requests under one lock, the response body included."""
+    lock = threading.Lock()
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith(DYNAMODB_TARGETS):
+            return app(environ, start_response)
+        with lock:
+            return list(app(environ, start_response))
+
+    return wrapped
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=4566)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(args.host, args.port, serialize_dynamodb(app), threaded=True,
+               request_handler=MotoRequestHandler)
+
+
+if __name__ == "__main__":
+    main()
