@@ -41,3 +41,21 @@ def exporter(name: str) -> Callable[[Exporter], Exporter]:
         EXPORTERS[name] = fn
         return fn
     return register
+
+
+def merge_ids(ids: list[str] | None, survivor_id: str, field: str, noun: str) -> list[str]:
+    """The ids a merge request names, refused (422 naming `field[i]`) when empty, the
+    survivor itself, or listed twice: the same rule for contacts and companies."""
+    from crm_shared.errors import ValidationFailed  # the registry itself needs no errors
+
+    if not ids:
+        raise ValidationFailed.for_field(field, f"list 1 to 10 {noun} ids to merge")
+    seen: set[str] = set()
+    for index, merged_id in enumerate(ids):
+        if merged_id == survivor_id:
+            raise ValidationFailed.for_field(f"{field}[{index}]",
+                                             f"is the {noun} they merge into")
+        if merged_id in seen:
+            raise ValidationFailed.for_field(f"{field}[{index}]", "is listed twice")
+        seen.add(merged_id)
+    return list(ids)

@@ -37,7 +37,7 @@ def merge(principal: Principal, tenant_id: str, survivor_id: str,
     survivor (the cycle check), a transaction per merged company, then the movers."""
     survivor = logic.get(principal, tenant_id, survivor_id)
     survivor = repository.get(tenant_id, survivor_id, consistent=True) or survivor
-    ids = _requested(cmd, survivor_id)
+    ids = parties.merge_ids(cmd.merge_ids, survivor_id, "merge_ids", "company")
     seen = relationships.seen_by(principal, tenant_id)
     ancestors = _ancestors(tenant_id, survivor)
     pending: list[tuple[str, CompanyItem]] = []
@@ -65,20 +65,6 @@ def merge(principal: Principal, tenant_id: str, survivor_id: str,
             moved[name] = moved.get(name, 0) + mover(tenant_id, merged_id, survivor_id)
     return Merged(repository.get(tenant_id, survivor_id, consistent=True) or survivor, ids,
                   moved)
-
-
-def _requested(cmd: CompanyMergeIn, survivor_id: str) -> list[str]:
-    if not cmd.merge_ids:
-        raise ValidationFailed.for_field("merge_ids", "list 1 to 10 companies to merge")
-    seen: set[str] = set()
-    for index, merged_id in enumerate(cmd.merge_ids):
-        if merged_id == survivor_id:
-            raise ValidationFailed.for_field(f"merge_ids[{index}]",
-                                             "is the company they merge into")
-        if merged_id in seen:
-            raise ValidationFailed.for_field(f"merge_ids[{index}]", "is listed twice")
-        seen.add(merged_id)
-    return list(cmd.merge_ids)
 
 
 def _ancestors(tenant_id: str, item: CompanyItem) -> set[str]:

@@ -39,7 +39,7 @@ def merge(principal: Principal, tenant_id: str, survivor_id: str, cmd: MergeIn) 
     """Costs: 2 reads (survivor, BatchGet of the merged), 1 BatchGet of claims, 1 transaction
     (1 per merged contact when large), then what each mover costs."""
     survivor = contacts.get_for_update(principal, tenant_id, survivor_id)
-    ids = _requested(cmd, survivor_id)
+    ids = parties.merge_ids(cmd.from_ids, survivor_id, "from_ids", "contact")
     pending = _pending(principal, survivor, ids, store.get_many(tenant_id, ids))
     if pending:
         survivor = _fold(tenant_id, survivor, pending)
@@ -48,20 +48,6 @@ def merge(principal: Principal, tenant_id: str, survivor_id: str, cmd: MergeIn) 
         for name, mover in sorted(parties.MOVERS.items()):
             moved[name] = moved.get(name, 0) + mover(tenant_id, merged_id, survivor_id)
     return Merged(survivor, ids, moved)
-
-
-def _requested(cmd: MergeIn, survivor_id: str) -> list[str]:
-    if not cmd.from_ids:
-        raise ValidationFailed.for_field("from_ids", "list 1 to 10 contacts to merge")
-    seen: set[str] = set()
-    for index, merged_id in enumerate(cmd.from_ids):
-        if merged_id == survivor_id:
-            raise ValidationFailed.for_field(f"from_ids[{index}]",
-                                             "is the contact they merge into")
-        if merged_id in seen:
-            raise ValidationFailed.for_field(f"from_ids[{index}]", "is listed twice")
-        seen.add(merged_id)
-    return list(cmd.from_ids)
 
 
 def _pending(principal: Principal, survivor: ContactItem, ids: list[str],
