@@ -70,5 +70,10 @@ def sales(clients: dict[str, ApiClient]) -> ApiClient:
 
 
 @pytest.fixture(scope="module")
+def service(clients: dict[str, ApiClient]) -> ApiClient:
+    return clients["service"]
+
+
+@pytest.fixture(scope="module")
 def marketing(clients: dict[str, ApiClient]) -> ApiClient:
     return clients["marketing"]

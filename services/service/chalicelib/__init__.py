@@ -1,0 +1,3 @@
+"""The customer service: tickets, routing, SLA policies and escalation, service metrics."""
+
+SERVICE = "service"
