@@ -18,6 +18,8 @@ from chalicelib.pipelines.api import api as pipelines_api
 from chalicelib.products.api import api as products_api
 from chalicelib.quotas.api import api as quotas_api
 from chalicelib.reports.api import api as reports_api
+from chalicelib.scoring import logic as scoring
+from chalicelib.scoring.api import api as scoring_api
 from chalicelib.tasks import logic as tasks
 from chalicelib.tasks.api import api as tasks_api
 from crm_shared.events.wiring import wire_events
@@ -28,7 +30,7 @@ from crm_shared.http import create_app
 # imports first too: /opportunities/imports must not be read as an opportunity id
 app = create_app(SERVICE, imports_api, reports_api, quotas_api, pipelines_api, products_api,
                  # the /leads/<word> collections must come before /leads/{lead_id}
-                 assignment_api, forms_api, leads_api, conversion_api, tasks_api,
+                 assignment_api, forms_api, scoring_api, leads_api, conversion_api, tasks_api,
                  # after reports_api: /opportunities/stats before /opportunities/{opportunity_id}
                  opportunities_api, approvals_api,
                  # /orders/stats, /orders/recommendations, /orders/customers/... before
@@ -42,3 +44,9 @@ handle_jobs = register_jobs(app)
 def remind_tasks(event: object) -> int:
     """Announce task reminders whose time came (TaskDue), each once."""
     return tasks.remind_due()
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="train_lead_models")
+def train_lead_models(event: object) -> int:
+    """Turn changed won/lost counts into each tenant's lead model."""
+    return scoring.train_due()

@@ -25,3 +25,4 @@ from chalicelib.directory import handlers as _directory_handlers  # noqa: E402,F
 from chalicelib.leads import handlers as _leads_handlers  # noqa: E402,F401
 from chalicelib.opportunities import handlers as _opportunities_handlers  # noqa: E402,F401
 from chalicelib.reports import handlers as _reports_handlers  # noqa: E402,F401
+from chalicelib.scoring import handlers as _scoring_handlers  # noqa: E402,F401
