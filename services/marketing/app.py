@@ -11,6 +11,6 @@ from crm_shared.http import create_app
 
 # literal sub-paths (/segments/preview) before /segments/{segment_id}: each feature
 # declares its literal paths first
-app = create_app(SERVICE, "chalicelib.segments.api")
+app = create_app(SERVICE, "chalicelib.segments.api", "chalicelib.templates.api")
 handle_events, publish_outbox = wire_events(app, SERVICE, "chalicelib.consumers")
 handle_jobs = register_jobs(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from chalicelib.audience.domain import SEGMENT_FIELDS
@@ -29,9 +31,14 @@ def stored(request: SearchRequest) -> dict[str, Any]:
     return {"filter_groups": request.model_dump(mode="json", exclude_none=True)["filter_groups"]}
 
 
+@lru_cache(maxsize=512)
+def _request(stored_json: str) -> SearchRequest:
+    return SearchRequest.model_validate(json.loads(stored_json))
+
+
 def matches(segment_filter: dict[str, Any] | None, record: dict[str, Any]) -> bool:
-    """A stored filter against a person's segment record (stored filters were validated)."""
+    """A stored filter against a person's segment record (stored filters were validated;
+    each is parsed once per container, not once per person)."""
     if segment_filter is None:
         return False
-    request = SearchRequest.model_validate({"filter_groups": segment_filter["filter_groups"]})
-    return request.matches(record)
+    return _request(json.dumps(segment_filter, sort_keys=True)).matches(record)
