@@ -11,6 +11,8 @@ from chalicelib.customer_value.api import api as customer_value_api
 from chalicelib.forms.api import api as forms_api
 from chalicelib.imports.api import api as imports_api
 from chalicelib.imports.jobs import register as register_jobs
+from chalicelib.intake import logic as intake
+from chalicelib.intake.api import api as intake_api
 from chalicelib.leads.api import api as leads_api
 from chalicelib.opportunities.api import api as opportunities_api
 from chalicelib.orders.api import api as orders_api
@@ -35,7 +37,7 @@ app = create_app(SERVICE, imports_api, reports_api, quotas_api, pipelines_api, p
                  opportunities_api, approvals_api,
                  # /orders/stats, /orders/recommendations, /orders/customers/... before
                  # /orders/{order_id}
-                 customer_value_api, orders_api)
+                 customer_value_api, intake_api, orders_api)
 handle_events, publish_outbox = wire_events(app, SERVICE, consumer)
 handle_jobs = register_jobs(app)
 
@@ -44,6 +46,12 @@ handle_jobs = register_jobs(app)
 def remind_tasks(event: object) -> int:
     """Announce task reminders whose time came (TaskDue), each once."""
     return tasks.remind_due()
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="abandon_carts")
+def abandon_carts(event: object) -> int:
+    """Announce shop carts left without an order past the tenant's window (CartAbandoned)."""
+    return intake.abandon_due()
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="train_lead_models")

@@ -35,7 +35,15 @@ def _customer(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -
     return str(reply.json["contact_id"])
 
 
+def _connector(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> str:
+    reply = clients["sales"].post("/orders/connectors", {"name": unique("Shop ")},
+                                  token=tenant.admin_token)
+    assert reply.status == 201, reply.json
+    return str(reply.json["connector_key"])
+
+
 MAKERS: dict[str, Maker] = {
     "order_id": _order,
     "customer_id": _customer,
+    "connector_key": _connector,
 }

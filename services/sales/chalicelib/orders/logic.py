@@ -5,6 +5,7 @@ the customer-value placeholder and one event per status it passed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,7 @@ EVENTS: dict[str, type[OrderEvent]] = {
     "placed": OrderPlaced, "paid": OrderPaid, "shipped": OrderShipped,
     "delivered": OrderDelivered, "cancelled": OrderCancelled, "refunded": OrderRefunded,
 }
+Also = Callable[[UnitOfWork], None] | None  # more writes for the order's transaction
 EDITABLE = ("contact_id", "company_id", "status", "lines", "totals", "shipping", "customer",
             "placed_at")
 
@@ -125,14 +127,15 @@ def _new_doc(tenant_id: str, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def create(principal: Principal, tenant_id: str, fields: dict[str, Any],
-           upsert: bool = False) -> tuple[dict[str, Any], bool]:
+           upsert: bool = False, also: Also = None) -> tuple[dict[str, Any], bool]:
     """Create the order; a known (source, external_id) returns that order unchanged, or,
-    with `upsert`, applies `fields` to it. Returns (record, created)."""
+    with `upsert`, applies `fields` to it. Returns (record, created). `also` stages more
+    writes (intake closes the shop's cart) in the same transaction."""
     source, external_id = fields.get("source", "manual"), fields.get("external_id")
     if external_id:
         existing = repository.claimed(tenant_id, source, external_id)
         if existing is not None:
-            return _existing(principal, tenant_id, existing, fields, upsert), False
+            return _existing(principal, tenant_id, existing, fields, upsert, also), False
     doc = _new_doc(tenant_id, fields)
     order_id = new_id(PREFIX)
     item = repository.new_record(tenant_id, order_id, {}, clock.iso())
@@ -142,6 +145,8 @@ def create(principal: Principal, tenant_id: str, fields: dict[str, Any],
                 condition=OrderClaimItem.PK.does_not_exist(), label="external_id")
     shown = _stage(uow, principal, item, {}, doc, creating=True)
     assert shown is not None
+    if also is not None:
+        also(uow)
     try:
         uow.commit()
     except TransactionConflict as conflict:
@@ -151,20 +156,20 @@ def create(principal: Principal, tenant_id: str, fields: dict[str, Any],
         winner = repository.claimed(tenant_id, source, external_id)
         if winner is None:
             raise
-        return _existing(principal, tenant_id, winner, fields, upsert), False
+        return _existing(principal, tenant_id, winner, fields, upsert, also), False
     return shown, True
 
 
 def _existing(principal: Principal, tenant_id: str, order_id: str, fields: dict[str, Any],
-              upsert: bool) -> dict[str, Any]:
+              upsert: bool, also: Also) -> dict[str, Any]:
     if not upsert:
         return record(get(tenant_id, order_id, consistent=True))
     changes = {k: v for k, v in fields.items() if k in EDITABLE and v is not None}
-    return update(principal, tenant_id, order_id, changes, None)
+    return update(principal, tenant_id, order_id, changes, None, also)
 
 
 def update(principal: Principal, tenant_id: str, order_id: str, changes: dict[str, Any],
-           if_match: int | None) -> dict[str, Any]:
+           if_match: int | None, also: Also = None) -> dict[str, Any]:
     """Apply the fields sent; a status may only move forward; unchanged is a no-op."""
     item = get(tenant_id, order_id, consistent=True)
     if if_match is not None and if_match != item.version:
@@ -185,10 +190,10 @@ def update(principal: Principal, tenant_id: str, order_id: str, changes: dict[st
     after = {k: v for k, v in after.items() if v is not None}
     uow = repository.unit_of_work()
     shown = _stage(uow, principal, item, before, after, creating=False)
-    if shown is None:
-        return record(item)
+    if also is not None:
+        also(uow)
     uow.commit()
-    return shown
+    return shown if shown is not None else record(item)
 
 
 def stage_doc_change(uow: UnitOfWork, item: OrderItem, doc: dict[str, Any]) -> None:
