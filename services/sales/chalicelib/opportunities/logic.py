@@ -49,9 +49,12 @@ def seen_by(principal: Principal) -> Visibility:
     return visibility(principal)
 
 
-def get(principal: Principal, tenant_id: str, opportunity_id: str) -> OpportunityItem:
-    """A live opportunity the caller may see (one GetItem), else 404."""
-    item = repository.get(tenant_id, opportunity_id) if is_id(opportunity_id, PREFIX) else None
+def get(principal: Principal, tenant_id: str, opportunity_id: str,
+        consistent: bool = False) -> OpportunityItem:
+    """A live opportunity the caller may see (one GetItem), else 404. Writes read it
+    strongly consistent, so a change just made is never mistaken for a conflict."""
+    item = repository.get(tenant_id, opportunity_id, consistent) \
+        if is_id(opportunity_id, PREFIX) else None
     if item is None or item.deleted or not seen_by(principal).allows(
             item.doc.get("owner_id"), item.doc.get("team_id")):
         raise NotFound("no such opportunity")
@@ -262,7 +265,7 @@ def create(principal: Principal, tenant_id: str, cmd: OpportunityCreate) -> dict
 def update(principal: Principal, tenant_id: str, opportunity_id: str, cmd: OpportunityFields,
            if_match: int | None) -> dict[str, Any]:
     """Change the fields sent; a stale If-Match (or a write in between) is a 412."""
-    item = get(principal, tenant_id, opportunity_id)
+    item = get(principal, tenant_id, opportunity_id, consistent=True)
     if if_match is not None and if_match != item.version:
         raise PreconditionFailed("the opportunity changed since you read it",
                                  code="version_mismatch")
@@ -283,7 +286,7 @@ def change_in(uow: UnitOfWork, item: OpportunityItem, sent: dict[str, Any]) -> N
 def delete(principal: Principal, tenant_id: str, opportunity_id: str,
            if_match: int | None) -> None:
     """Leave a tombstone for sync clients (30 days); drop the deal from lists and parties."""
-    item = get(principal, tenant_id, opportunity_id)
+    item = get(principal, tenant_id, opportunity_id, consistent=True)
     if if_match is not None and if_match != item.version:
         raise PreconditionFailed("the opportunity changed since you read it",
                                  code="version_mismatch")

@@ -27,9 +27,10 @@ def record(item: ProductItem, version: int | None = None) -> dict[str, Any]:
             "updated_at": item.updated_at, "version": version or item.version or 0}
 
 
-def get(tenant_id: str, product_id: str) -> ProductItem:
+def get(tenant_id: str, product_id: str, consistent: bool = False) -> ProductItem:
     """A product of the tenant (one GetItem), else 404."""
-    item = repository.get(tenant_id, product_id) if is_id(product_id, PREFIX) else None
+    item = repository.get(tenant_id, product_id, consistent) \
+        if is_id(product_id, PREFIX) else None
     if item is None:
         raise NotFound("no such product")
     return item
@@ -90,7 +91,7 @@ def create(tenant_id: str, cmd: ProductCreate) -> ProductItem:
 def update(tenant_id: str, product_id: str, cmd: ProductFields,
            if_match: int | None) -> ProductItem:
     """Change the fields sent (null clears; name and price cannot be cleared)."""
-    item = get(tenant_id, product_id)
+    item = get(tenant_id, product_id, consistent=True)
     if if_match is not None and if_match != item.version:
         raise PreconditionFailed("the product changed since you read it",
                                  code="version_mismatch")
