@@ -4,11 +4,21 @@ Features and the consumer are named by module path: they load on first use, so a
 start costs the route table only (crm_shared.http.ServiceApp).
 """
 
+from chalice import Rate
+
 from chalicelib import SERVICE
 from crm_shared.events.wiring import wire_events
 from crm_shared.http import create_app
 
 # the literal /tickets/<word> paths come before /tickets/{ticket_id}
-app = create_app(SERVICE, "chalicelib.tickets.api")
+app = create_app(SERVICE, "chalicelib.config.api", "chalicelib.sla.api",
+                 "chalicelib.tickets.api")
 handle_events, publish_outbox = wire_events(app, SERVICE, "chalicelib.consumers")
 
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep_sla")
+def sweep_sla(event: object) -> int:
+    """Announce SLA targets that fell due unmet (SlaBreached, once each) and escalate."""
+    from chalicelib.sla import sweep  # deferred: only this function needs it
+
+    return sweep.run()

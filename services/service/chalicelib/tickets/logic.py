@@ -132,6 +132,7 @@ def stage_change(uow: UnitOfWork, item: TicketItem, changes: dict[str, Any], act
     after, changed = domain.apply(before, changes)
     if not changed:
         return []
+    changed = sorted("sla" if name == "sla_state" else name for name in changed)
     moment = now or clock.now()
     at = clock.iso(moment)
     tenant_id = item.tenant_id

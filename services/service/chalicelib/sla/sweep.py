@@ -1,0 +1,93 @@
+"""The SLA sweep (`@app.schedule`): targets that fell due unmet are breached, once each.
+
+It reads only the sparse DUE index (tickets whose clock runs toward a due time), never the
+open tickets. Each breach is one transaction with the ticket's version as its condition:
+SlaBreached per target, the policy's escalation (priority one step up, reassignment to the
+team lead or the assignee's manager) and the ticket's own events. A ticket an agent changed
+meanwhile is skipped and comes up again at the next tick with its new due time.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import Any
+
+from chalicelib import SERVICE
+from chalicelib.config import logic as config_logic
+from chalicelib.sla import clock as sla
+from chalicelib.tickets import domain, logic, repository
+from chalicelib.tickets.models import TicketItem
+from crm_shared import clock
+from crm_shared.directory import Directory
+from crm_shared.errors import Conflict, PreconditionFailed
+from crm_shared.events.service_events import SlaBreached
+from crm_shared.schedules import due_items
+
+ACTOR = "system:sla"
+
+
+def run(limit: int = 100) -> int:
+    """Breach what is due now; returns how many tickets breached."""
+    now = clock.now()
+    configs: dict[str, dict[str, Any]] = {}
+    breached = 0
+    for item in due_items(TicketItem, repository.SLA_JOB, limit=limit, now=now):
+        config = configs.setdefault(item.tenant_id, config_logic.read(item.tenant_id))
+        try:
+            breached += breach(item, config, now)
+        except (PreconditionFailed, Conflict):
+            continue  # changed meanwhile: its new state is swept at the next tick
+    return breached
+
+
+def breach(item: TicketItem, config: dict[str, Any], now: datetime) -> int:
+    at = clock.iso(now)
+    state = copy.deepcopy(item.doc.get("sla_state") or {})
+    due = [t for t in sla.TARGETS if state.get(f"{t}_due") and not state.get(f"{t}_met")
+           and not state.get(f"{t}_breached") and state[f"{t}_due"] <= at]
+    uow = repository.unit_of_work()
+    if not due:  # a stale index entry: put the ticket back at its real next due time
+        repository.stage_save(uow, item, sla.next_due(state), create=False)
+        uow.commit()
+        return 0
+    for target in due:
+        state[f"{target}_breached"] = True
+    state.setdefault("breached_at", at)
+    policy = config.get("policies", {}).get(state.get("policy_id")) or {}
+    changes, actions, notify = escalate(item, policy.get("escalation") or {})
+    changes["sla_state"] = state
+    logic.stage_change(uow, item, changes, ACTOR, reason="escalation", config=config,
+                       retarget=False, now=now)
+    shown = logic.pending_record(item)
+    for target in due:
+        uow.emit(SlaBreached(ticket_id=item.ticket_id, policy_id=str(state.get("policy_id")),
+                             target=target, due_at=state[f"{target}_due"], breached_at=at,
+                             escalation=actions, notify_user_ids=notify, ticket=shown),
+                 item.tenant_id, ACTOR)
+    uow.commit()
+    return 1
+
+
+def escalate(item: TicketItem, escalation: dict[str, Any]
+             ) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The changes the policy's escalation makes, what they were, and whom to notify."""
+    doc, changes, actions = item.doc, {}, []
+    if escalation.get("raise_priority"):
+        higher = domain.raised(str(doc.get("priority")))
+        if higher != doc.get("priority"):
+            changes["priority"] = higher
+            actions.append(f"priority_raised:{higher}")
+    lead = None
+    if escalation.get("reassign_to"):
+        directory = Directory(SERVICE)
+        team = directory.team(item.tenant_id, doc["team_id"]) if doc.get("team_id") and \
+            escalation["reassign_to"] == "team_lead" else None
+        lead = team.manager_id if team and not team.deleted else None
+        if lead is None and doc.get("assignee_id"):
+            lead = directory.manager_of(item.tenant_id, doc["assignee_id"])
+        if lead and lead != doc.get("assignee_id"):
+            changes["assignee_id"] = lead
+            actions.append(f"reassigned:{lead}")
+    notify = [*escalation.get("notify_user_ids", []), doc.get("assignee_id"), lead]
+    return changes, actions, sorted({u for u in notify if u})
