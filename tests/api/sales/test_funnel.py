@@ -212,3 +212,13 @@ def test_lead_stats_follow_leads_written_through_the_api(sales: ApiClient, tenan
     assert reply.status == 200, reply.json
     assert reply.json["groups"] == [{"source": made[0].json["source"], "leads": 3, "converted": 1,
                                      "conversion_rate": 0.3333}]
+
+
+def test_a_tenant_without_pipelines_yet_has_an_empty_funnel(sales: ApiClient,
+                                                             tenants: Tenants) -> None:
+    fresh = tenants.create("Not seeded yet")  # TenantProvisioned not delivered yet
+    reply = sales.get("/opportunities/funnel", token=fresh.admin_token)
+    assert reply.status == 200, reply.json
+    assert (reply.json["pipeline_id"], reply.json["stages"]) == (None, [])
+    named = sales.get("/opportunities/funnel?pipeline_id=pip_x", token=fresh.admin_token)
+    assert named.status == 400 and named.json["errors"][0]["field"] == "pipeline_id"

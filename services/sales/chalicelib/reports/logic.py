@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.pipelines import logic as pipelines
+from chalicelib.pipelines import repository as pipeline_store
 from chalicelib.quotas import repository as quotas
 from chalicelib.reports import domain, repository
 from crm_shared import clock
@@ -109,9 +110,20 @@ def stats(tenant_id: str, group_by: str, rng: Range) -> dict[str, Any]:
             "plan": _plan(read, rng)}
 
 
+def _has_default(tenant_id: str) -> bool:
+    if any(p.is_default for p in pipelines.pipelines(tenant_id).values()):
+        return True
+    pipeline_store.forget(tenant_id)  # seeded a moment ago, perhaps
+    return any(p.is_default for p in pipelines.pipelines(tenant_id).values())
+
+
 def funnel(tenant_id: str, pipeline_id: str | None, rng: Range) -> dict[str, Any]:
     """Per stage in pipeline order: deals that entered it in the range, how many moved on to
-    a later stage, and how many went on to win."""
+    a later stage, and how many went on to win. A tenant without any pipeline yet (not
+    seeded) has an empty funnel; a pipeline_id it does not have is a 400."""
+    if not pipeline_id and not _has_default(tenant_id):
+        return {"pipeline_id": None, "period": _period(rng), "stages": [],
+                "plan": {"months": len(rng.months), "queries": 0, "items_read": 0}}
     pipeline, _ = pipelines.resolve(tenant_id, pipeline_id or None, None)
     read = repository.read(tenant_id, rng.months, f"funnel#{pipeline.pipeline_id}#")
     by_stage = domain.total_by(read.rows, lambda key: key.split("#", 2)[2].lower())

@@ -49,7 +49,7 @@ class FunnelStage(Out):
 
 
 class FunnelReport(Out):
-    pipeline_id: str
+    pipeline_id: str | None
     period: dict[str, str]
     stages: list[FunnelStage]
     plan: Plan
