@@ -14,6 +14,8 @@ from chalicelib.imports.jobs import register as register_jobs
 from chalicelib.intake import logic as intake
 from chalicelib.intake.api import api as intake_api
 from chalicelib.leads.api import api as leads_api
+from chalicelib.loyalty import logic as loyalty
+from chalicelib.loyalty.api import api as loyalty_api
 from chalicelib.opportunities.api import api as opportunities_api
 from chalicelib.orders.api import api as orders_api
 from chalicelib.pipelines.api import api as pipelines_api
@@ -37,7 +39,7 @@ app = create_app(SERVICE, imports_api, reports_api, quotas_api, pipelines_api, p
                  opportunities_api, approvals_api,
                  # /orders/stats, /orders/recommendations, /orders/customers/... before
                  # /orders/{order_id}
-                 customer_value_api, intake_api, orders_api)
+                 customer_value_api, intake_api, orders_api, loyalty_api)
 handle_events, publish_outbox = wire_events(app, SERVICE, consumer)
 handle_jobs = register_jobs(app)
 
@@ -52,6 +54,12 @@ def remind_tasks(event: object) -> int:
 def abandon_carts(event: object) -> int:
     """Announce shop carts left without an order past the tenant's window (CartAbandoned)."""
     return intake.abandon_due()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="expire_points")
+def expire_points(event: object) -> int:
+    """Take expired loyalty points off members' balances, each earned entry once."""
+    return loyalty.expire_due()
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="train_lead_models")

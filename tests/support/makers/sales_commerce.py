@@ -42,8 +42,16 @@ def _connector(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) 
     return str(reply.json["connector_key"])
 
 
+def _member(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> str:
+    reply = clients["sales"].post("/loyalty/members", {"contact_id": new_id("con")},
+                                  token=tenant.admin_token)
+    assert reply.status == 201, reply.json
+    return str(reply.json["contact_id"])
+
+
 MAKERS: dict[str, Maker] = {
     "order_id": _order,
     "customer_id": _customer,
     "connector_key": _connector,
+    "member_id": _member,
 }

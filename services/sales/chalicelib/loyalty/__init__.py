@@ -1,0 +1,1 @@
+"""Loyalty: a programme per tenant, an append-only points ledger per contact, tiers."""
