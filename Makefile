@@ -11,7 +11,7 @@ REGION ?= us-east-1
 BUILD := build/$(SERVICE)/$(STAGE)
 PYTEST_ARGS ?=
 
-.PHONY: help install run demo test lint events bench package deploy redrive clean
+.PHONY: help install run demo test lint events bench fuzz package deploy redrive clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ events: $(STAMP)  ## write the event catalog's JSON Schemas into shared/crm_shar
 
 bench: $(STAMP)  ## measure the budgets; prints a table and writes docs/benchmarks.md
 	$(BIN)/python -m tests.bench.run
+
+fuzz: $(STAMP)  ## schemathesis on every service of a fresh local runtime [EXAMPLES=50]
+	$(BIN)/python -m tests.fuzz.run --examples $(or $(EXAMPLES),50)
 
 package: $(STAMP)  ## SERVICE=<svc> STAGE=<stage>: Lambda zip with crm_shared + lint-clean template
 	@test -n "$(SERVICE)" || { echo "usage: make package SERVICE=<$(SERVICES)> STAGE=<dev|prod>"; exit 2; }

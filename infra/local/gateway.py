@@ -19,7 +19,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from crm_shared.errors import BadRequest, NotFound, PayloadTooLarge, Problem, Unavailable
+from crm_shared.errors import (
+    BadRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    Problem,
+    Unavailable,
+)
 from crm_shared.ids import new_id
 from crm_shared.validation import MAX_BODY_BYTES
 
@@ -28,6 +35,7 @@ PROXY_TIMEOUT_SECONDS = 60.0
 #: Connection-scoped headers (RFC 9110 §7.6.1): never forwarded by a proxy.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
                         "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"})
+ROUTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _DRAIN_LIMIT_BYTES = 64 * MAX_BODY_BYTES  # read and drop at most this much of a refused body
 
 
@@ -184,6 +192,18 @@ class _Handler(BaseHTTPRequestHandler):
                  (time.monotonic() - started) * 1000)
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _proxy
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, CONNECT, ...) is a 405 problem, not http.server's 501
+        HTML page: API Gateway serves only the methods a route declares."""
+        if name.startswith("do_"):
+            return self._not_allowed
+        raise AttributeError(name)
+
+    def _not_allowed(self) -> None:
+        problem = MethodNotAllowed(f"{self.command} is not supported")
+        problem.headers = {"Allow": ", ".join(ROUTED_METHODS)}
+        self._problem(problem, self.headers.get("X-Correlation-Id") or new_id("req"))
 
     def _problem(self, problem: Problem, correlation_id: str) -> None:
         body = json.dumps(problem.body(correlation_id)).encode()

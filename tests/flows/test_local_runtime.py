@@ -59,7 +59,7 @@ def test_make_run_serves_logs_in_handles_events_and_stops_cleanly(runtime: Any) 
     tenant_id = provisioned["tenant"]["tenant_id"]
 
     login = subprocess.run(
-        [sys.executable, "-m", "infra.local.login", "admin@runtime-co.example",
+        [sys.executable, "-m", "infra.local.login", "--", "admin@runtime-co.example",
          provisioned["admin"]["temporary_password"]],
         cwd=ROOT, env=runtime_env(CRM_LOCAL_DIR=str(state_path.parent)), capture_output=True,
         text=True, timeout=30, check=False,

@@ -30,7 +30,8 @@ def temporary_password() -> str:
     chars = [secrets.choice(pool) for pool in pools]
     chars += [secrets.choice("".join(pools)) for _ in range(16)]
     secrets.SystemRandom().shuffle(chars)
-    return "".join(chars)
+    # a leading letter: a password starting with "-" reads as an option on a command line
+    return secrets.choice(string.ascii_letters) + "".join(chars)
 
 
 def _attrs(

@@ -80,6 +80,16 @@ def test_bad_pipelines_are_422_naming_the_field(sales: ApiClient, tenant: Tenant
     assert field in [e["field"] for e in reply.json["errors"]]
 
 
+def test_patching_a_field_to_null_is_422_naming_it(sales: ApiClient, tenant: Tenant) -> None:
+    made = sales.post("/pipelines", {"name": "Nullable", "stages": STAGES},
+                      token=tenant.admin_token)
+    reply = sales.patch(f"/pipelines/{made.json['pipeline_id']}",
+                        {"name": None, "stages": None, "is_default": None},
+                        token=tenant.admin_token)
+    assert reply.status == 422, reply.json
+    assert {e["field"] for e in reply.json["errors"]} == {"name", "stages", "is_default"}
+
+
 def test_unsetting_the_only_default_is_refused(sales: ApiClient, tenant: Tenant) -> None:
     default = next(p for p in sales.get("/pipelines", token=tenant.admin_token).json["items"]
                    if p["is_default"])

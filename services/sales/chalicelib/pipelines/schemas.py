@@ -25,6 +25,13 @@ class PipelineFields(Payload):
     stages: list[StageIn] | None = Field(default=None, min_length=2, max_length=MAX_STAGES)
     is_default: bool | None = None
 
+    @field_validator("name", "stages", "is_default", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("cannot be null: leave it out to keep it")
+        return value
+
     @field_validator("stages")
     @classmethod
     def _stages(cls, stages: list[StageIn] | None) -> list[StageIn] | None:
