@@ -6,6 +6,8 @@ from chalicelib import SERVICE
 from chalicelib.approvals.api import api as approvals_api
 from chalicelib.assignment.api import api as assignment_api
 from chalicelib.consumers import consumer
+from chalicelib.contracts import logic as contracts
+from chalicelib.contracts.api import api as contracts_api
 from chalicelib.conversion.api import api as conversion_api
 from chalicelib.customer_value.api import api as customer_value_api
 from chalicelib.forms.api import api as forms_api
@@ -39,7 +41,9 @@ app = create_app(SERVICE, imports_api, reports_api, quotas_api, pipelines_api, p
                  opportunities_api, approvals_api,
                  # /orders/stats, /orders/recommendations, /orders/customers/... before
                  # /orders/{order_id}
-                 customer_value_api, intake_api, orders_api, loyalty_api)
+                 customer_value_api, intake_api, orders_api, loyalty_api,
+                 # /contracts/settings before /contracts/{contract_id}
+                 contracts_api)
 handle_events, publish_outbox = wire_events(app, SERVICE, consumer)
 handle_jobs = register_jobs(app)
 
@@ -60,6 +64,12 @@ def abandon_carts(event: object) -> int:
 def expire_points(event: object) -> int:
     """Take expired loyalty points off members' balances, each earned entry once."""
     return loyalty.expire_due()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="contract_notices")
+def contract_notices(event: object) -> int:
+    """Announce contracts' renewal notices (ContractExpiring), each once; expire ended terms."""
+    return contracts.notify_due()
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="train_lead_models")

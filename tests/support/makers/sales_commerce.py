@@ -49,9 +49,19 @@ def _member(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> 
     return str(reply.json["contact_id"])
 
 
+def _contract(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> str:
+    reply = clients["sales"].post("/contracts", {
+        "name": unique("Iso contract "), "company_id": new_id("cmp"),
+        "start_date": "2031-01-01", "end_date": "2031-12-31",
+        "value": {"amount": 120000, "currency": "USD"}}, token=tenant.admin_token)
+    assert reply.status == 201, reply.json
+    return str(reply.json["contract_id"])
+
+
 MAKERS: dict[str, Maker] = {
     "order_id": _order,
     "customer_id": _customer,
     "connector_key": _connector,
     "member_id": _member,
+    "contract_id": _contract,
 }

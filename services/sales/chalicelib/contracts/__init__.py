@@ -1,0 +1,1 @@
+"""Contracts: terms with a company, renewal notices, renewals and ends."""
