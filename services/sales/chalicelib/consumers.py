@@ -20,10 +20,12 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
 
 # Feature handlers register on `consumer` when imported: keep these at the bottom.
 from chalicelib.assignment import handlers as _assignment_handlers  # noqa: E402,F401
+from chalicelib.contracts import handlers as _contracts_handlers  # noqa: E402,F401
 from chalicelib.customer_value import handlers as _customer_value_handlers  # noqa: E402,F401
 from chalicelib.directory import handlers as _directory_handlers  # noqa: E402,F401
 from chalicelib.leads import handlers as _leads_handlers  # noqa: E402,F401
 from chalicelib.loyalty import handlers as _loyalty_handlers  # noqa: E402,F401
 from chalicelib.opportunities import handlers as _opportunities_handlers  # noqa: E402,F401
+from chalicelib.orders import handlers as _orders_handlers  # noqa: E402,F401
 from chalicelib.reports import handlers as _reports_handlers  # noqa: E402,F401
 from chalicelib.scoring import handlers as _scoring_handlers  # noqa: E402,F401

@@ -204,3 +204,77 @@ def test_roles_and_tenants(sales: ApiClient, tenants: Tenants, tenant: Tenant) -
     theirs = sales.post("/orders", body, token=other.admin_token)
     assert theirs.status == 201 and theirs.json["order_id"] != mine["order_id"]
     assert sales.get("/orders/ord_nope", token=tenant.admin_token).status == 404
+
+
+# -- consumers: erasure and merges from the contacts service ------------------------------
+
+def deliver(session: Any, tenant_id: str, event: Any, times: int = 1) -> None:
+    """Put a contacts event on the bus `times` times (the same event id each time)."""
+    from crm_shared.events.envelope import envelope_for
+    from tests.support.events import put_bus_event
+
+    envelope = envelope_for(event, tenant_id, "system:contacts").model_dump(mode="json")
+    for _ in range(times):
+        put_bus_event(session, "crm.contacts", type(event).detail_type(), envelope)
+
+
+def test_erasure_strips_the_person_and_keeps_amounts(
+        sales: ApiClient, tenant: Tenant, session: Any, runtimes: dict[str, Any]) -> None:
+    from crm_shared.events.contacts_events import ContactErased
+
+    contact = new_id("con")
+    order = place(sales, tenant, contact_id=contact, customer={
+        "name": "Ada", "email": "ada@example.com"}, shipping={
+        "carrier": "UPS", "tracking_number": "1Z", "name": "Ada Lovelace",
+        "email": "ada@example.com", "phone": "+441234", "address": {"city": "London"}})
+    settle(runtimes)
+    deliver(session, tenant.tenant_id, ContactErased(contact_id=contact,
+                                                     erased_at="2031-01-01T00:00:00Z"), 2)
+    settle(runtimes)
+    after = sales.get(f"/orders/{order['order_id']}", token=tenant.admin_token).json
+    assert after["customer"] == {}
+    assert after["shipping"] == {"carrier": "UPS", "tracking_number": "1Z"}
+    assert after["totals"] == order["totals"] and after["lines"] == order["lines"]
+    assert after["version"] == 2, "erased once though delivered twice"
+
+
+def test_merge_repoints_orders_contracts_and_points(
+        sales: ApiClient, tenant: Tenant, session: Any, runtimes: dict[str, Any]) -> None:
+    from crm_shared.events.contacts_events import ContactMerged
+
+    loser, survivor = new_id("con"), new_id("con")
+    lost = place(sales, tenant, contact_id=loser, status="paid")
+    place(sales, tenant, contact_id=survivor, status="paid")
+    contract = sales.post("/contracts", {
+        "name": "Plan", "company_id": new_id("cmp"), "start_date": "2031-01-01",
+        "end_date": "2031-12-31", "value": {"amount": 100, "currency": "USD"},
+        "contact_ids": [loser, survivor]}, token=tenant.admin_token).json
+    sales.post("/loyalty/members", {"contact_id": loser}, token=tenant.admin_token)
+    sales.post(f"/loyalty/members/{loser}/adjust", {"points": 40, "reason": "welcome"},
+               token=tenant.admin_token)
+    settle(runtimes)
+    deliver(session, tenant.tenant_id, ContactMerged(
+        contact_id=survivor, merged_ids=[loser], contact={"contact_id": survivor}), 2)
+    settle(runtimes)
+    moved = sales.get(f"/orders/{lost['order_id']}", token=tenant.admin_token).json
+    assert moved["contact_id"] == survivor
+    mine = sales.get(f"/orders?contact_id={survivor}", token=tenant.admin_token).json["items"]
+    assert len(mine) == 2
+    assert sales.get(f"/orders?contact_id={loser}", token=tenant.admin_token).json[
+        "items"] == []
+    value = sales.get(f"/orders/customers/{survivor}/value", token=tenant.admin_token).json
+    assert value["order_count"] == 2 and value["lifetime_value"]["amount"] == 5000
+    assert sales.get(f"/orders/customers/{loser}/value", token=tenant.admin_token).status \
+        == 404
+    repointed = sales.get(f"/contracts/{contract['contract_id']}",
+                          token=tenant.admin_token).json
+    assert repointed["contact_ids"] == [survivor]
+    member = sales.get(f"/loyalty/members/{survivor}", token=tenant.admin_token).json
+    assert member["balance"] == 40 and member["history"][0]["kind"] == "merged"
+    assert sales.get(f"/loyalty/members/{loser}", token=tenant.admin_token).status == 404
+    # a refund after the merge comes off the survivor's value
+    sales.patch(f"/orders/{lost['order_id']}", {"status": "refunded"},
+                token=tenant.admin_token)
+    settle(runtimes)
+    value = sales.get(f"/orders/customers/{survivor}/value", token=tenant.admin_token).json
+    assert value["order_count"] == 1 and value["lifetime_value"]["amount"] == 2500

@@ -263,3 +263,9 @@ def notify_due(limit: int = 100) -> int:
             observability.logger("sales").exception(
                 "contract notice failed", extra={"contract_id": item.contract_id})
     return sent
+
+
+def stage_contacts(uow: UnitOfWork, item: ContractItem, before: list[str],
+                   after: list[str]) -> None:
+    """A consumer's rewrite of the contract's contacts (merge), with its links."""
+    _stage(uow, item, {**item.doc, "contact_ids": after}, False, before)

@@ -107,3 +107,27 @@ def rfm(value: dict[str, Any], bands: dict[str, list[str]]) -> dict[str, int] | 
     scores = {name: score(found[dim], bands.get(dim, []))
               for dim, name in (("R", "recency"), ("F", "frequency"), ("M", "monetary"))}
     return scores
+
+
+def combine(value: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Two customers' values as one (a contact merge)."""
+    if not other.get("order_count") and not other.get("revenue"):
+        return value
+    out = {**value, "other_currencies": dict(value.get("other_currencies") or {})}
+    currency = out.setdefault("currency", other.get("currency"))
+    amounts = {other.get("currency"): int(other.get("revenue") or 0),
+               **{k: int(v) for k, v in (other.get("other_currencies") or {}).items()}}
+    for code, amount in amounts.items():
+        if code == currency:
+            out["revenue"] = int(out.get("revenue") or 0) + amount
+        elif code:
+            out["other_currencies"][code] = out["other_currencies"].get(code, 0) + amount
+    out["order_count"] = int(out.get("order_count") or 0) + int(other.get("order_count") or 0)
+    for key, pick in (("first_order_at", min), ("last_order_at", max)):
+        dates = [d for d in (out.get(key), other.get(key)) if d]
+        if dates:
+            out[key] = pick(dates)
+    products = list(out.get("products") or [])
+    out["products"] = (products + [p for p in other.get("products") or []
+                                   if p not in products])[:RECENT_PRODUCTS]
+    return out

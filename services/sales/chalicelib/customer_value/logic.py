@@ -226,3 +226,28 @@ def recommendations(tenant_id: str, contact_id: str | None,
                               "customers"}
     items = sorted(best.values(), key=lambda r: (-r["customers"], r["product_key"]))
     return {"items": items[:NEIGHBOURS], "items_read": read}
+
+
+def merge_in(uow: UnitOfWork, tenant_id: str, survivor: str, gone: list[str],
+             order_ids: list[str]) -> None:
+    """ContactMerged: the merged contacts' value folds into the survivor's, and the moved
+    orders' contributions name the survivor (so a later refund comes off the right one).
+    The RFM histogram keeps the merged customers' buckets until their next order event."""
+    found = repository.values(tenant_id, [survivor, *gone])
+    if not any(c in found for c in gone):
+        return
+    item = found.get(survivor) or repository.new_value(tenant_id, survivor)
+    doc = dict(item.doc or {})
+    for contact_id in gone:
+        other = found.get(contact_id)
+        if other is None:
+            continue
+        doc = domain.combine(doc, dict(other.doc or {}))
+        uow.delete(other)
+    item.customer_id, item.tenant_id, item.doc = survivor, tenant_id, doc
+    uow.put(item, label="version")
+    for order_id in order_ids:
+        contrib = repository.contribution(tenant_id, order_id)
+        if contrib.doc and contrib.doc.get("contact_id") in gone:
+            contrib.doc = {**contrib.doc, "contact_id": survivor}
+            uow.put(contrib, label="version")

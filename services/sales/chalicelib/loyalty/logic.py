@@ -210,3 +210,21 @@ def expire_due(limit: int = 100) -> int:
             continue  # the member changed meanwhile: the entry stays due for the next run
         done += 1
     return done
+
+
+def merge_in(uow: UnitOfWork, tenant_id: str, survivor: str, gone: list[str]) -> None:
+    """ContactMerged: each merged member's balance and lifetime points join the survivor's
+    (a `merged` ledger entry); the merged member record goes, its old entries stay."""
+    prog = None
+    for contact_id in gone:
+        other = repository.member(tenant_id, contact_id)
+        if other is None:
+            continue
+        prog = prog or program(tenant_id)
+        item = repository.member(tenant_id, survivor)
+        seen = None if item is None else int(item.seq or 0)
+        item = item or repository.new_member(tenant_id, survivor, clock.iso())
+        item.lifetime = int(item.lifetime or 0) + int(other.lifetime or 0)
+        stage_entry(uow, tenant_id, item, "merged", int(other.balance or 0), prog,
+                    reason=f"merged from {contact_id}", seen_seq=seen)
+        uow.delete(other)
