@@ -21,3 +21,4 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
     config.seed(uow, event.tenant_id, str(event.settings.get("time_zone") or "UTC"))
 
 # Feature handlers register on `consumer` when imported: keep these at the bottom.
+from chalicelib.routing import handlers as _routing_handlers  # noqa: E402,F401

@@ -140,22 +140,18 @@ def next_due(state: dict[str, Any]) -> str | None:
     return min(dues) if dues else None
 
 
-def shown(state: dict[str, Any] | None, now: datetime | None = None) -> dict[str, Any] | None:
-    """The ticket's `sla` as the API shows it. `remaining_seconds` counts to the next due
-    time (negative once overdue); while paused, the business seconds the clock has left."""
+def shown(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The ticket's `sla` as the API shows it.
+
+    `remaining_seconds` are the business seconds the next unmet target had left when the
+    clock last started or paused (`running_since` says when it started): a read never
+    changes it, so equal reads stay equal; a live countdown is the due time minus now."""
     if not state:
         return None
-    moment = now or clock.now()
-    upcoming = next_due(state)
-    paused = not state.get("running_since")
-    remaining: int | None = None
-    if upcoming and not paused:
-        remaining = int((parse(upcoming) - moment).total_seconds())
-    elif paused:
-        left = [state[f"{t}_target"] - int(state.get("consumed_seconds") or 0)
-                for t in TARGETS if state.get(f"{t}_target") is not None
-                and not state.get(f"{t}_met") and not state.get(f"{t}_breached")]
-        remaining = min(left) if left else None
+    used = int(state.get("consumed_seconds") or 0)
+    left = [state[f"{t}_target"] - used for t in TARGETS
+            if state.get(f"{t}_target") is not None and not state.get(f"{t}_met")
+            and not state.get(f"{t}_breached")]
     return {
         "policy_id": state.get("policy_id"),
         "business_hours_id": state.get("business_hours_id"),
@@ -167,8 +163,9 @@ def shown(state: dict[str, Any] | None, now: datetime | None = None) -> dict[str
         "resolution_breached": bool(state.get("resolution_breached")),
         "breached": bool(state.get("first_response_breached")
                          or state.get("resolution_breached")),
-        "paused": paused and not state.get("resolution_met"),
-        "remaining_seconds": remaining,
+        "paused": not state.get("running_since") and not state.get("resolution_met"),
+        "running_since": state.get("running_since"),
+        "remaining_seconds": min(left) if left else None,
     }
 
 

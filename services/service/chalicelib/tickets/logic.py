@@ -33,14 +33,13 @@ from crm_shared.unit_of_work import UnitOfWork
 POLICY_FIELDS = frozenset({"priority", "type", "customer_tier"})
 
 
-def record(item: TicketItem, version: int | None = None,
-           now: datetime | None = None) -> dict[str, Any]:
+def record(item: TicketItem, version: int | None = None) -> dict[str, Any]:
     """The ticket as the API (and its events) show it; `version` overrides the stored one
     (a staged write shows the version it will have)."""
     doc = {k: v for k, v in item.doc.items() if k != "sla_state"}
     body = {**doc, "ticket_id": item.ticket_id, "created_at": item.created_at,
             "updated_at": item.updated_at, "version": version or item.version or 0,
-            "sla": sla.shown(item.doc.get("sla_state"), now)}
+            "sla": sla.shown(item.doc.get("sla_state"))}
     return TicketOut(**body).model_dump(mode="json")
 
 

@@ -74,6 +74,7 @@ class SlaOut(BaseModel):
     resolution_breached: bool = False
     breached: bool = False
     paused: bool = False
+    running_since: str | None = None
     remaining_seconds: int | None = None
 
 
