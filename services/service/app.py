@@ -11,8 +11,8 @@ from crm_shared.events.wiring import wire_events
 from crm_shared.http import create_app
 
 # the literal /tickets/<word> paths come before /tickets/{ticket_id}
-app = create_app(SERVICE, "chalicelib.config.api", "chalicelib.routing.api",
-                 "chalicelib.sla.api", "chalicelib.tickets.api")
+app = create_app(SERVICE, "chalicelib.stats.api", "chalicelib.config.api",
+                 "chalicelib.routing.api", "chalicelib.sla.api", "chalicelib.tickets.api")
 handle_events, publish_outbox = wire_events(app, SERVICE, "chalicelib.consumers")
 
 
