@@ -10,12 +10,15 @@ The local runtime loops over these; tests call them to move events one step at a
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
+
+log = logging.getLogger("lambda_runtime")
 
 
 @dataclass
@@ -92,9 +95,13 @@ class ServiceRuntime:
             return 0
         for record in records:
             record["eventSourceARN"] = arn
-        result = self._handler("publish_outbox")(
-            {"Records": records}, LambdaContext("publish_outbox")
-        ) or {}
+        try:
+            result = self._handler("publish_outbox")(
+                {"Records": records}, LambdaContext("publish_outbox")
+            ) or {}
+        except Exception:  # a crashed invocation retries its batch, as on Lambda
+            log.exception("publish_outbox failed; its batch is retried from the checkpoint")
+            return 0
         failures = result.get("batchItemFailures") or []
         if failures:  # retry from the first failed record next time, as Lambda does
             self._iterators[shard_id] = f"AT_SEQUENCE_NUMBER:{failures[0]['itemIdentifier']}"
@@ -145,6 +152,8 @@ class ServiceRuntime:
             self.sqs.delete_message_batch(QueueUrl=url, Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)
             ])
+        if getattr(self._handler(source.name), "crm_sets_visibility", False):
+            return len(messages)  # the function chose each retry's delay itself, as on Lambda
         for message in messages:
             if message["MessageId"] in failed:
                 self.sqs.change_message_visibility(

@@ -39,6 +39,7 @@ from crm_shared.errors import (
     PreconditionFailed,
     Problem,
     Unauthorized,
+    Unavailable,
     UnsupportedMediaType,
 )
 from crm_shared.idempotency import IdempotencyKey, request_hash
@@ -121,6 +122,16 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class RawReply:
+    """A non-JSON answer (a tracking pixel, a redirect, a small HTML page): sent as is."""
+
+    body: bytes | str
+    content_type: str
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 def _too_large() -> PayloadTooLarge:
     return PayloadTooLarge(f"the body exceeds {MAX_BODY_BYTES} bytes")
 
@@ -150,6 +161,35 @@ def problem_response(problem: Problem, correlation_id: str | None) -> Response:
                     headers=headers)
 
 
+#: AWS error codes that say "not now", not "never": throttling and service-side failures.
+TRANSIENT_CODES = frozenset({
+    "ThrottlingException", "Throttling", "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded", "TooManyRequestsException", "InternalServerError",
+    "InternalFailure", "ServiceUnavailable", "TransactionInProgressException",
+})
+
+
+def transient(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it: PynamoDB wraps botocore's errors) is an AWS
+    throttle, a service-side failure or a connection failure, after the SDK's retries."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionError | HTTPClientError):
+            return True
+        if isinstance(current, ClientError) and (
+                current.response.get("Error", {}).get("Code") in TRANSIENT_CODES):
+            return True
+        pending += [current.__cause__, current.__context__, getattr(current, "cause", None)]
+    return False
+
+
 class ServiceApi:
     """A Chalice blueprint whose routes carry a `RouteSpec` and the shared request pipeline."""
 
@@ -172,6 +212,7 @@ class ServiceApi:
         status: int = 200,
         summary: str = "",
         name: str | None = None,
+        content_types: list[str] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
             spec = RouteSpec(
@@ -192,7 +233,7 @@ class ServiceApi:
             # operator routes are IAM-signed in the cloud: API Gateway checks the signature
             authorizer = IAMAuthorizer() if auth == AUTH_OPERATOR else None
             self.blueprint.route(
-                path, methods=[method], cors=CORS, content_types=JSON_TYPES,
+                path, methods=[method], cors=CORS, content_types=content_types or JSON_TYPES,
                 authorizer=authorizer,
             )(view)
             return handler
@@ -214,6 +255,9 @@ class ServiceApi:
             headers = {k.lower(): v for k, v in request.headers.items()}
             principal = self._authenticate(spec, headers, request)
             context.current().principal = principal
+            context.current().source_ip = ((request.context or {}).get("identity") or {}).get(
+                "sourceIp")  # for the audit log: events carry both in their metadata
+            context.current().user_agent = headers.get("user-agent")
             observability.bind(
                 self.service, tenant_id=principal.tenant_id, correlation_id=correlation_id
             )
@@ -237,20 +281,36 @@ class ServiceApi:
                 correlation_id=correlation_id,
             )
             result = handler(api_request, **params)
+            if isinstance(result, RawReply):
+                if idem is not None:
+                    idem.abandon()
+                return Response(body=result.body, status_code=result.status, headers={
+                    "X-Correlation-Id": correlation_id, "Content-Type": result.content_type,
+                    **result.headers})
             reply = result if isinstance(result, Reply) else Reply(result)
             status = reply.status or spec.status
             payload = dump(reply.body)
+            if spec.response is not None and principal.tenant_id:
+                from crm_shared.audit import screen_response  # deferred: record routes only
+
+                payload = screen_response(self.service, spec, principal, payload)
             if idem is not None:
-                idem.complete(status, payload, reply.headers)
+                _remember(idem, status, payload, reply.headers, self.service)
             return _json(payload, status, reply.headers, correlation_id)
         except Problem as problem:
             if idem is not None:
                 idem.abandon()
             return problem_response(problem, correlation_id)
-        except Exception:  # noqa: BLE001 - logged with its traceback, answered as a 500 problem
-            observability.logger(self.service).exception("unhandled error in %s", spec.name)
+        except Exception as exc:  # noqa: BLE001 - logged with its traceback, answered as a problem
             if idem is not None:
                 idem.abandon()
+            if transient(exc):  # nothing was committed: the client may retry as it is
+                observability.logger(self.service).warning(
+                    "AWS throttled or failed in %s: answered 503", spec.name, exc_info=True)
+                return problem_response(Unavailable(
+                    "a dependency is busy; retry the same request shortly",
+                    headers={"Retry-After": "1"}), correlation_id)
+            observability.logger(self.service).exception("unhandled error in %s", spec.name)
             return problem_response(InternalError("an unexpected error occurred"), correlation_id)
 
     def _authenticate(
@@ -296,6 +356,18 @@ class ServiceApi:
                 "your role may not do this; it needs one of: " + ", ".join(sorted(spec.roles)),
                 code="role_forbidden",
             )
+
+
+def _remember(idem: IdempotencyKey, status: int, payload: Any, headers: dict[str, str],
+              service: str) -> None:
+    """Store the response for replays. The work is committed by now, so a failure here must
+    not turn the answer into an error (the client would retry and do it twice): the claim
+    stays in progress and its lease runs out instead."""
+    try:
+        idem.complete(status, payload, headers)
+    except Exception:  # noqa: BLE001 - logged; the committed result is still the answer
+        observability.logger(service).warning("could not store an idempotent response",
+                                              exc_info=True)
 
 
 def _operator(headers: dict[str, str], request: Request) -> Principal:

@@ -28,6 +28,9 @@ from crm_shared.dynamo import BaseItem, table_meta, tenant_key
 from crm_shared.errors import BadRequest, Conflict, ValidationFailed
 
 KEY_TTL = timedelta(hours=24)
+#: How long an unfinished claim holds its key: past the Lambda timeout (30 s), so a request
+#: that crashed (or whose release failed) frees its key for the client's retry.
+CLAIM_LEASE = timedelta(minutes=2)
 MAX_KEY_LENGTH = 255
 
 
@@ -139,7 +142,7 @@ class IdempotencyKey:
         now = clock.now()
         item = self.model(
             PK=self.pk, SK="IDEMPOTENCY", request_hash=fingerprint, state="in_progress",
-            expires_at=now + KEY_TTL,
+            expires_at=now + CLAIM_LEASE,
         )
         try:
             item.save(
@@ -172,6 +175,7 @@ class IdempotencyKey:
 
         stored = self.model(PK=self.pk, SK="IDEMPOTENCY", request_hash="", state="completed")
         actions = [
+            self.model.expires_at.set(clock.now() + KEY_TTL),
             self.model.state.set("completed"),
             self.model.status.set(status),
             self.model.body.set(json.dumps(body, separators=(",", ":"))),
@@ -190,5 +194,13 @@ class IdempotencyKey:
                               key_pk=self.pk, expires_at=expires))
 
     def abandon(self) -> None:
-        """The request failed: free the key so the client can retry it."""
-        self.model(PK=self.pk, SK="IDEMPOTENCY", request_hash="", state="").delete()
+        """The request failed: free the key so the client can retry it. Best effort: if
+        the delete fails too (a throttle), the claim's short lease frees the key."""
+        try:
+            self.model(PK=self.pk, SK="IDEMPOTENCY", request_hash="", state="").delete(
+                condition=self.model.state == "in_progress")
+        except Exception:  # noqa: BLE001 - the lease is the fallback; the answer stands
+            from crm_shared import observability
+
+            observability.logger(self.service).warning(
+                "could not release an Idempotency-Key; its lease will", exc_info=True)

@@ -77,3 +77,14 @@ def service(clients: dict[str, ApiClient]) -> ApiClient:
 @pytest.fixture(scope="module")
 def marketing(clients: dict[str, ApiClient]) -> ApiClient:
     return clients["marketing"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_clock() -> Iterator[None]:
+    """Every module starts and leaves with the real time: tests move the clock
+    (crm_shared.clock.advance) to reach due work, and that must not leak into the next."""
+    from crm_shared import clock
+
+    clock.reset()
+    yield
+    clock.reset()
