@@ -13,4 +13,4 @@ send = queue.send
 
 
 def register(app: Any) -> Any:
-    return queue.register(app, "chalicelib.segments.evaluation")
+    return queue.register(app, "chalicelib.segments.evaluation", "chalicelib.campaigns.planner")

@@ -49,3 +49,78 @@ def member_ids(marketing: ApiClient, tenant: Tenant, segment_id: str) -> set[str
         cursor = reply.json["next_cursor"]
         if not cursor:
             return found
+
+
+def ses_sent() -> list[Any]:
+    """Every raw email moto's SES accepted in this test module (moto keeps them)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+def sent_to(address: str) -> list[Any]:
+    return [m for m in ses_sent() if any(address in d for d in m.destinations)]
+
+
+def sms_sent() -> dict[str, tuple[str, str]]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    return dict(sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages)
+
+
+def sender(marketing: ApiClient, tenant: Tenant) -> str:
+    reply = marketing.post("/sender-identities", {"email": f"{unique('news')}@brand.example",
+                                                  "name": "Brand News"},
+                           token=tenant.admin_token)
+    assert reply.status == 201, reply.json
+    return str(reply.json["identity_id"])
+
+
+NEWSLETTER = {"name": "Launch news", "channel": "email", "subject": "Hi {{ contact.first_name }}",
+              "html": '<p>Hello {{ contact.first_name }}, see <a href="https://brand.example/'
+                      'offer?a=1&b=2">the offer</a> and <a href="https://brand.example/blog">'
+                      'the blog</a>.</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>',
+              "text": "Hello {{ contact.first_name }}"}
+
+
+def template(marketing: ApiClient, tenant: Tenant, body: dict[str, Any] | None = None) -> str:
+    reply = marketing.post("/templates", body or NEWSLETTER, token=tenant.admin_token)
+    assert reply.status == 201, reply.json
+    return str(reply.json["template_id"])
+
+
+def static_list(marketing: ApiClient, tenant: Tenant, contact_ids: list[str]) -> str:
+    made = marketing.post("/segments", {"name": unique("List "), "kind": "static"},
+                          token=tenant.admin_token)
+    assert made.status == 201, made.json
+    for start in range(0, len(contact_ids), 100):
+        added = marketing.post(f"/segments/{made.json['segment_id']}/members",
+                               {"contact_ids": contact_ids[start:start + 100]},
+                               token=tenant.admin_token)
+        assert added.status == 200, added.json
+    return str(made.json["segment_id"])
+
+
+def campaign(marketing: ApiClient, tenant: Tenant, segment_ids: list[str], template_id: str,
+             **fields: Any) -> dict[str, Any]:
+    body = {"name": unique("Campaign "), "channel": "email", "segment_ids": segment_ids,
+            "template_id": template_id, **fields}
+    reply = marketing.post("/campaigns", body, token=tenant.admin_token)
+    assert reply.status == 201, reply.json
+    return dict(reply.json)
+
+
+def module(name: str) -> Any:
+    """A module of the marketing app, kept in its loaded set (services load lazily: a module
+    imported here must be the one the app's next call uses, for monkeypatching)."""
+    import importlib
+
+    from tests.support import services
+
+    services.load_app("marketing")
+    found = importlib.import_module(name)
+    services._loaded["marketing"].update(
+        {n: m for n, m in __import__("sys").modules.items() if services._own(n)})
+    return found

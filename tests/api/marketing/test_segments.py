@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from crm_shared import clock
-from tests.api.marketing.helpers import contact, dynamic, member_ids
+from tests.api.marketing.helpers import contact, dynamic, member_ids, module
 from tests.support.client import ApiClient, Tenant, Tenants
 from tests.support.events import put_bus_event, settle
 
@@ -52,10 +52,7 @@ def test_evaluation_runs_in_chunks_and_counts_each_member_once(
     settle(runtimes)
     made = [contact(contacts, tenant, tags=["bulk"]) for _ in range(7)]
     settle(runtimes)
-    from tests.support.services import load_app
-
-    load_app("marketing")
-    import chalicelib.segments.evaluation as evaluation
+    evaluation = module("chalicelib.segments.evaluation")
 
     monkeypatch.setattr(evaluation, "EVALUATION_PAGE", 2)  # 4 chunks
     segment = dynamic(marketing, tenant, [{"field": "tags", "operator": "contains",

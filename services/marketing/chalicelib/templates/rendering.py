@@ -32,8 +32,11 @@ def environment(html: bool) -> SandboxedEnvironment:
 def _unsafe(tree: nodes.Template) -> str | None:
     """The first attribute or key the sandbox would refuse (private or dunder names)."""
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        name = node.attr if isinstance(node, nodes.Getattr) else (
-            node.arg.value if isinstance(node.arg, nodes.Const) else None)
+        name: object = None
+        if isinstance(node, nodes.Getattr):
+            name = node.attr
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            name = node.arg.value
         if isinstance(name, str) and name.startswith("_"):
             return name
     for flt in tree.find_all(nodes.Filter):

@@ -1,0 +1,60 @@
+"""Campaign items: the definition, its launch and its counters, and batch completions."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+
+from chalicelib.models import MarketingItem
+
+COUNTERS = ("sent", "skipped", "failed", "uncertain", "delivered", "bounced", "complained",
+            "opened", "clicked", "unsubscribed")
+
+
+class CampaignItem(MarketingItem):
+    """`rev` is the ETag version, checked by hand on definition and status writes, so that
+    senders may ADD to the counters in their own transactions without racing it."""
+
+    campaign_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    segment_ids = JSONAttribute(default=list)
+    template_id = UnicodeAttribute()
+    sender_identity_id = UnicodeAttribute(null=True)
+    send_at = UnicodeAttribute(null=True)
+    throttle_per_minute = NumberAttribute(null=True)
+    status = UnicodeAttribute()
+    launch_id = UnicodeAttribute(null=True)
+    launched_at = UnicodeAttribute(null=True)
+    completed_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    rev = NumberAttribute(default=1)
+    # planning and completion
+    plan_chunk = NumberAttribute(default=0)
+    planned = NumberAttribute(default=0)
+    planned_batches = NumberAttribute(default=0)
+    planning_done = BooleanAttribute(default=False)
+    done_batches = NumberAttribute(default=0)
+    # outcomes (one per recipient)
+    sent = NumberAttribute(default=0)
+    skipped = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    uncertain = NumberAttribute(default=0)
+    delivered = NumberAttribute(default=0)
+    bounced = NumberAttribute(default=0)
+    complained = NumberAttribute(default=0)
+    opened = NumberAttribute(default=0)
+    clicked = NumberAttribute(default=0)
+    unsubscribed = NumberAttribute(default=0)
+
+
+class BatchDoneItem(MarketingItem):
+    """A send batch finished: counted once in `done_batches` whatever redelivers it."""
+
+    finished_at = UnicodeAttribute()
