@@ -284,6 +284,40 @@ def seed_contacts_and_companies(demo: Demo) -> None:
     seed_contacts(demo)
 
 
+def seed_orders(demo: Demo) -> None:
+    """A few paid orders for the first demo contacts (external ids `demo-<contact>-<n>`, so a
+    second run finds them), with loyalty switched on, so segments, the 360 view, customer
+    value and loyalty have data. Runs after the sales seeder (products first)."""
+    token = demo.token()
+    demo.api.call("PUT", "/loyalty/program", {
+        "enabled": True, "points_per_unit": 1, "tiers": [
+            {"name": "Bronze", "threshold": 0},
+            {"name": "Silver", "threshold": 1000, "benefits": ["free shipping"]},
+            {"name": "Gold", "threshold": 5000, "benefits": ["free shipping",
+                                                            "priority support"]}]},
+        token=token)
+    contacts = demo.api.call("GET", "/contacts?limit=6", token=token).body["items"]
+    products = demo.api.call("GET", "/products?limit=4", token=token).body["items"]
+    priced = [p for p in products if p.get("price")] or [
+        {"product_id": None, "name": "Demo item", "price": {"amount": 4900, "currency": "USD"}}]
+    made = 0
+    for index, contact in enumerate(contacts):
+        for n in range(1 + index % 3):
+            product = priced[(index + n) % len(priced)]
+            line = {"quantity": 1 + n, "unit_price": product["price"], "name": product["name"]}
+            line |= {"product_id": product["product_id"]} if product["product_id"] else {
+                "sku": "DEMO"}
+            total = line["quantity"] * product["price"]["amount"]
+            reply = demo.api.call("POST", "/orders", {
+                "source": "shop", "external_id": f"demo-{contact['contact_id']}-{n}",
+                "contact_id": contact["contact_id"], "company_id": contact.get("company_id"),
+                "status": "delivered" if n else "paid", "lines": [line],
+                "totals": {"amount": total, "currency": product["price"]["currency"]}},
+                token=token)
+            made += reply.status == 201
+    print(f"orders for {len(contacts)} demo contacts: {made} created, loyalty switched on")
+
+
 #: One seeding function per service, run in this order for each service that is running.
 #: The domain services add theirs here, e.g. contacts: companies from accounts.csv with the
 #: subsidiary_of network; sales: products.csv and sales_pipeline.csv as opportunities owned
