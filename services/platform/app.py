@@ -10,7 +10,7 @@ from chalicelib import SERVICE
 from crm_shared.events.wiring import wire_events
 from crm_shared.http import create_app
 
-app = create_app(SERVICE, "chalicelib.api")
+app = create_app(SERVICE, "chalicelib.api", "chalicelib.permissions.api")
 handle_events, publish_outbox = wire_events(app, SERVICE, "chalicelib.consumers")
 
 

@@ -31,6 +31,9 @@ class RequestContext:
     principal: Principal | None = None
     correlation_id: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # where the request came from, for the audit log (events carry them in their metadata)
+    source_ip: str | None = None
+    user_agent: str | None = None
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("crm_request_context", default=None)

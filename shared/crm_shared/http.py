@@ -258,6 +258,9 @@ class ServiceApi:
             context.current().source_ip = ((request.context or {}).get("identity") or {}).get(
                 "sourceIp")  # for the audit log: events carry both in their metadata
             context.current().user_agent = headers.get("user-agent")
+            context.current().source_ip = ((request.context or {}).get("identity") or {}).get(
+                "sourceIp")  # for the audit log: events carry both in their metadata
+            context.current().user_agent = headers.get("user-agent")
             observability.bind(
                 self.service, tenant_id=principal.tenant_id, correlation_id=correlation_id
             )
@@ -290,6 +293,10 @@ class ServiceApi:
             reply = result if isinstance(result, Reply) else Reply(result)
             status = reply.status or spec.status
             payload = dump(reply.body)
+            if spec.response is not None and principal.tenant_id:
+                from crm_shared.audit import screen_response  # deferred: record routes only
+
+                payload = screen_response(self.service, spec, principal, payload)
             if spec.response is not None and principal.tenant_id:
                 from crm_shared.audit import screen_response  # deferred: record routes only
 

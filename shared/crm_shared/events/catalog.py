@@ -7,6 +7,7 @@ emits and consumes (every class costs cold-start time); this module gathers them
 
 from __future__ import annotations
 
+from crm_shared.events.audit_events import FieldPermissionsChanged
 from crm_shared.events.commerce_events import (
     CartAbandoned,
     ContractEnded,
@@ -116,5 +117,6 @@ CATALOG: dict[str, type[Event]] = {
         OrderPlaced, OrderPaid, OrderShipped, OrderDelivered, OrderCancelled, OrderRefunded,
         CartAbandoned, ContractExpiring, ContractRenewed, ContractEnded, TierChanged,
         PointsChanged,
+        FieldPermissionsChanged,
     )
 }

@@ -105,6 +105,7 @@ class Consumer:
             raise
         meta = envelope.metadata
         context.begin(meta.correlation_id)
+        context.current().source_ip, context.current().user_agent = meta.source_ip, meta.user_agent
         context.current().principal = Principal(
             kind="system", tenant_id=meta.tenant_id, subject=f"{self.service}-consumer"
         )

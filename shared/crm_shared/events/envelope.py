@@ -19,6 +19,8 @@ class EventMetadata(BaseModel):
     schema_version: int = Field(ge=1)
     correlation_id: str | None = None
     actor: str = Field(description="Who caused it: user:<id>, api_key:<id>, operator, system")
+    source_ip: str | None = Field(default=None, description="The request's client IP, if any.")
+    user_agent: str | None = Field(default=None, description="The request's User-Agent.")
 
 
 class Event(BaseModel):
@@ -61,6 +63,8 @@ def envelope_for(event: Event, tenant_id: str, actor: str | None = None) -> Enve
             schema_version=type(event).schema_version,
             correlation_id=ctx.correlation_id,
             actor=actor,
+            source_ip=ctx.source_ip,
+            user_agent=ctx.user_agent,
         ),
         data=event.model_dump(mode="json"),
     )

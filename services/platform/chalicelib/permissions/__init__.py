@@ -1,0 +1,1 @@
+"""Field-level permissions: the admin API for a tenant's field rules."""
