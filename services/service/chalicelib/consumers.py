@@ -25,3 +25,4 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
 # Feature handlers register on `consumer` when imported: keep these at the bottom.
 from chalicelib.routing import handlers as _routing_handlers  # noqa: E402,F401
 from chalicelib.stats import handlers as _stats_handlers  # noqa: E402,F401
+from chalicelib.tickets import handlers as _ticket_handlers  # noqa: E402,F401
