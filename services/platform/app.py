@@ -10,7 +10,8 @@ from chalicelib import SERVICE
 from crm_shared.events.wiring import wire_events
 from crm_shared.http import create_app
 
-app = create_app(SERVICE, "chalicelib.api", "chalicelib.permissions.api")
+app = create_app(SERVICE, "chalicelib.api", "chalicelib.permissions.api",
+                 "chalicelib.workflows.api")
 handle_events, publish_outbox = wire_events(app, SERVICE, "chalicelib.consumers")
 
 
@@ -20,3 +21,11 @@ def expire_invitations(event: object) -> int:
     from chalicelib.logic import users  # deferred: only this function needs it
 
     return users.expire_invitations()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="resume_workflows")
+def resume_workflows(event: object) -> int:
+    """Continue workflow runs whose wait is over, each once."""
+    from chalicelib.workflows import engine  # deferred: only this function needs it
+
+    return engine.resume_due()

@@ -21,6 +21,7 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
     uow.put(tenancy.settings_item(event.tenant_id, known), label="settings")
 
 
+from chalicelib.automation import handlers as automation  # noqa: E402,F401
 from chalicelib.conversion import handlers as conversion  # noqa: E402,F401
 from chalicelib.relationships import handlers as relationships  # noqa: E402,F401
 from chalicelib.timeline import handlers  # noqa: E402,F401

@@ -22,3 +22,6 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
         manager_id=event.admin_user_id, member_ids=set(), created_at=now, updated_at=now,
     )
     uow.put(team, condition=repository.does_not_exist(), label="team")
+
+# Features' handlers register on import (each module imports `consumer` from here).
+from chalicelib.workflows import handlers as _workflow_handlers  # noqa: E402,F401

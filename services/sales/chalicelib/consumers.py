@@ -22,6 +22,7 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
 
 # Feature handlers register on `consumer` when imported: keep these at the bottom.
 from chalicelib.assignment import handlers as _assignment_handlers  # noqa: E402,F401
+from chalicelib.automation import handlers as _automation_handlers  # noqa: E402,F401
 from chalicelib.contracts import handlers as _contracts_handlers  # noqa: E402,F401
 from chalicelib.customer_value import handlers as _customer_value_handlers  # noqa: E402,F401
 from chalicelib.directory import handlers as _directory_handlers  # noqa: E402,F401

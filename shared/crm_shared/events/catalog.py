@@ -8,6 +8,13 @@ emits and consumes (every class costs cold-start time); this module gathers them
 from __future__ import annotations
 
 from crm_shared.events.audit_events import FieldPermissionsChanged
+from crm_shared.events.automation_events import (
+    JourneyStartRequested,
+    WebhookCallRequested,
+    WorkflowActionCompleted,
+    WorkflowActionFailed,
+    WorkflowActionRequested,
+)
 from crm_shared.events.commerce_events import (
     CartAbandoned,
     ContractEnded,
@@ -118,5 +125,7 @@ CATALOG: dict[str, type[Event]] = {
         CartAbandoned, ContractExpiring, ContractRenewed, ContractEnded, TierChanged,
         PointsChanged,
         FieldPermissionsChanged,
+        WorkflowActionRequested, WorkflowActionCompleted, WorkflowActionFailed,
+        WebhookCallRequested, JourneyStartRequested,
     )
 }

@@ -63,6 +63,7 @@ class Consumer:
     def __init__(self, service: str) -> None:
         self.service = service
         self.subscriptions: dict[str, Subscription] = {}
+        self.sources: dict[str, list[Handler]] = {}
 
     def on(self, event_type: type[Event]) -> Callable[[Handler], Handler]:
         """Register a handler. Several features may handle one event: they run in
@@ -76,6 +77,19 @@ class Consumer:
             if handler in found.handlers:
                 raise ValueError(f"{self.service}: {handler.__name__} handles {name} twice")
             found.handlers.append(handler)
+            return handler
+
+        return register
+
+    def on_source(self, source: str) -> Callable[[Handler], Handler]:
+        """Register a catch-all handler for every catalog event of `source` (one rule per
+        source delivers them). It runs after the handlers registered by name, in the same
+        transaction; an event type outside the catalog is acknowledged unhandled."""
+        def register(handler: Handler) -> Handler:
+            found = self.sources.setdefault(source, [])
+            if handler in found:
+                raise ValueError(f"{self.service}: {handler.__name__} handles {source} twice")
+            found.append(handler)
             return handler
 
         return register
@@ -112,11 +126,14 @@ class Consumer:
         observability.bind(self.service, tenant_id=meta.tenant_id,
                            correlation_id=meta.correlation_id)
         subscription = self.subscriptions.get(detail_type)
-        if subscription is None:
+        catch_all = self.sources.get(str(bus_event.get("source", "")), [])
+        model = subscription.model if subscription else _catalog_model(detail_type, catch_all)
+        if model is None:
             log.warning("no handler for this event; acknowledged",
                         extra={"detail_type": detail_type, "event_id": meta.event_id})
             return
-        data = subscription.model.model_validate(envelope.data)
+        handlers = [*(subscription.handlers if subscription else ()), *catch_all]
+        data = model.model_validate(envelope.data)
         event_ctx = EventContext(
             event_id=meta.event_id, tenant_id=meta.tenant_id, occurred_at=meta.occurred_at,
             correlation_id=meta.correlation_id, actor=meta.actor, detail_type=detail_type,
@@ -129,7 +146,7 @@ class Consumer:
         )
         uow = UnitOfWork(self.service)
         try:
-            for handler in subscription.handlers:
+            for handler in handlers:
                 handler(data, event_ctx, uow)
             uow.put(marker, condition=marker_model.PK.does_not_exist(), label="consumed")
             uow.commit()
@@ -153,3 +170,12 @@ class Consumer:
                correlation_id: str | None) -> None:
         observability.record_event(self.service, detail_type=detail_type, outcome=outcome,
                                    tenant_id=tenant_id, correlation_id=correlation_id)
+
+
+def _catalog_model(detail_type: str, catch_all: list[Handler]) -> type[Event] | None:
+    """The catalog's model of an event only catch-all handlers take (None: nobody's)."""
+    if not catch_all:
+        return None
+    from crm_shared.events.catalog import CATALOG  # deferred: only catch-all consumers
+
+    return CATALOG.get(detail_type)

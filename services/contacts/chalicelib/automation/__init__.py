@@ -1,0 +1,1 @@
+"""Workflow actions the contacts service carries out on contacts and companies."""

@@ -1,0 +1,1 @@
+"""Workflow automation: one rule language (trigger, conditions, actions) and one engine."""
