@@ -15,6 +15,7 @@ from crm_shared.events.automation_events import (
     WorkflowActionFailed,
     WorkflowActionRequested,
 )
+from crm_shared.events.collaboration_events import UserMentioned
 from crm_shared.events.commerce_events import (
     CartAbandoned,
     ContractEnded,
@@ -100,6 +101,7 @@ from crm_shared.events.service_events import (
     TicketStatusChanged,
     TicketUpdated,
 )
+from crm_shared.events.webhook_events import WebhookDisabled
 
 CATALOG: dict[str, type[Event]] = {
     cls.detail_type(): cls
@@ -127,5 +129,6 @@ CATALOG: dict[str, type[Event]] = {
         FieldPermissionsChanged,
         WorkflowActionRequested, WorkflowActionCompleted, WorkflowActionFailed,
         WebhookCallRequested, JourneyStartRequested,
+        UserMentioned, WebhookDisabled,
     )
 }

@@ -22,6 +22,8 @@ from crm_shared.events.contacts_events import (
     InteractionUpdated,
 )
 from crm_shared.ids import is_id, new_id
+from crm_shared.mentions import mention_event
+from crm_shared.unit_of_work import UnitOfWork
 
 PREFIX = "int"
 
@@ -83,6 +85,15 @@ def _parties(item: InteractionItem) -> dict[str, list[str]]:
             "company_ids": [p for p in party_ids if p.startswith("cmp_")]}
 
 
+def _emit_mentions(uow: UnitOfWork, principal: Principal, tenant_id: str,
+                   item: InteractionItem, body_before: str | None) -> None:
+    """UserMentioned for the users the saved note newly @mentions (platform notifications)."""
+    event = mention_event("contacts", "interaction", item.interaction_id, item.body,
+                          principal.subject if principal.kind == "user" else None, body_before)
+    if event is not None:
+        uow.emit(event, tenant_id)
+
+
 def create(principal: Principal, tenant_id: str, cmd: InteractionIn) -> InteractionItem:
     now = clock.now()
     occurred = cmd.occurred_at or now
@@ -111,6 +122,7 @@ def create(principal: Principal, tenant_id: str, cmd: InteractionIn) -> Interact
                 interaction_id=interaction_id, kind=item.kind, direction=item.direction,
                 channel=item.channel, subject=item.subject, occurred_at=item.occurred_at,
                 **_parties(item)), tenant_id)
+            _emit_mentions(uow, principal, tenant_id, item, None)
         return item
 
     return projection.retrying(write)
@@ -143,7 +155,7 @@ def update(principal: Principal, tenant_id: str, interaction_id: str, cmd: Inter
         if if_match is not None and if_match != item.version:
             raise PreconditionFailed("the interaction changed since you read it",
                                      code="version_mismatch")
-        before = entry_of(item)
+        before, body_before = entry_of(item), item.body
         changed = {k: v for k, v in sent.items() if getattr(item, k) != v}
         if not changed:
             return item
@@ -160,6 +172,7 @@ def update(principal: Principal, tenant_id: str, interaction_id: str, cmd: Inter
                 interaction_id=item.interaction_id, kind=item.kind, subject=item.subject,
                 occurred_at=item.occurred_at, duration_seconds=record(item)["duration_seconds"],
                 changed=sorted(changed), **_parties(item)), tenant_id)
+            _emit_mentions(uow, principal, tenant_id, item, body_before)
         return item
 
     return projection.retrying(write)

@@ -1,0 +1,26 @@
+"""Events in, deliveries out: every catalog event is offered to the tenant's webhooks.
+
+The catch-all runs in the event's one transaction (crm_shared.events.consumer), so an event
+handled twice finds its marker and enqueues nothing the second time.
+"""
+
+from __future__ import annotations
+
+from chalicelib.consumers import consumer
+from chalicelib.webhooks import logic
+from crm_shared.events.consumer import EventContext
+from crm_shared.events.envelope import Event
+from crm_shared.unit_of_work import UnitOfWork
+
+SOURCES = ("crm.platform", "crm.contacts", "crm.sales", "crm.service", "crm.marketing",
+           "crm.collaboration")
+
+
+def offer(event: Event, ctx: EventContext, uow: UnitOfWork) -> None:
+    """Queue one delivery per subscription of the tenant to this event type."""
+    logic.enqueue_event(uow, ctx.tenant_id, ctx.event_id, ctx.detail_type, ctx.occurred_at,
+                        event.model_dump(mode="json"))
+
+
+for _source in SOURCES:
+    consumer.on_source(_source)(offer)

@@ -1,0 +1,17 @@
+"""Events about outbound webhooks (source crm.platform)."""
+
+from __future__ import annotations
+
+from crm_shared.events.envelope import Event
+
+
+class WebhookDisabled(Event):
+    """The platform stopped delivering to a subscription: its receiver answered 410 Gone
+    (`reason` "gone") or failed `failures` times in a row (`reason` "failing")."""
+
+    source = "crm.platform"
+
+    webhook_id: str
+    url: str
+    reason: str
+    failures: int
