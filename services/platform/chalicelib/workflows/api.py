@@ -8,16 +8,16 @@ from chalicelib.workflows.models import WorkflowItem
 from chalicelib.workflows.schemas import (
     RunOut,
     RunPage,
-    SimulationOut,
     Simulate,
+    SimulationOut,
     WorkflowFields,
     WorkflowOut,
     WorkflowPage,
     WorkflowPatch,
 )
+from crm_shared.auth.roles import ADMINS, MANAGERS
 from crm_shared.errors import NotFound
 from crm_shared.http import ApiRequest, Reply, ServiceApi, etag
-from crm_shared.auth.roles import ADMINS, MANAGERS
 from crm_shared.ids import is_id
 from crm_shared.pagination import parse_limit
 

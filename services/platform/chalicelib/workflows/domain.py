@@ -87,7 +87,7 @@ def contact_of(entity_type: str | None, entity_id: str | None, data: Mapping[str
         return entity_id
     found = data.get("contact_id") or record.get("contact_id")
     if not found and record.get("contact_ids"):
-        found = list(record["contact_ids"])[0]
+        found = next(iter(record["contact_ids"]))
     return str(found) if found else None
 
 
