@@ -284,6 +284,161 @@ def seed_contacts_and_companies(demo: Demo) -> None:
     seed_contacts(demo)
 
 
+PRODUCT_ALIASES = {"GTX Pro": ["GTXPro"]}  # sales_pipeline.csv's spelling of the product
+PIPELINE_WAIT_SECONDS = 1800.0  # 8,800 deals; on moto a transaction copies the whole table
+OWNER_RETRIES = 10
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str  # sales_rep (an agent) or manager
+    office: str
+    manager: str | None
+
+
+def sales_people() -> list[Person]:
+    """sales_teams.csv's agents and managers (a manager once, first office seen)."""
+    with (DATA_DIR / "sales_teams.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    people = [Person(r["sales_agent"], "sales_rep", r["regional_office"], r["manager"])
+              for r in rows]
+    managers = {r["manager"]: r["regional_office"] for r in reversed(rows)}
+    return people + [Person(name, "manager", office, None)
+                     for name, office in sorted(managers.items())]
+
+
+def person_email(name: str) -> str:
+    """`Anna Snelling` -> `anna.snelling@demo-co.example`."""
+    import re
+
+    return re.sub(r"[^a-z0-9]+", ".", name.lower()).strip(".") + f"@{DOMAIN}"
+
+
+def office_teams(people: list[Person]) -> dict[str, tuple[str, list[str]]]:
+    """office -> (its first manager, everyone else of the office), by name."""
+    teams: dict[str, tuple[str, list[str]]] = {}
+    for person in people:
+        if person.role == "sales_rep" and person.office not in teams and person.manager:
+            teams[person.office] = (person.manager, [])
+    for person in people:
+        manager, members = teams[person.office]
+        if person.name != manager:
+            members.append(person.name)
+    return teams
+
+
+def product_bodies() -> list[dict[str, Any]]:
+    """products.csv as POST /products bodies (sales_price in whole USD)."""
+    with (DATA_DIR / "products.csv").open(encoding="utf-8", newline="") as handle:
+        return [{"name": r["product"], "series": r["series"],
+                 "price": {"amount": int(r["sales_price"]) * 100, "currency": "USD"},
+                 "aliases": PRODUCT_ALIASES.get(r["product"], [])}
+                for r in csv.DictReader(handle)]
+
+
+def seed_sales_people(demo: Demo) -> dict[str, str]:
+    """Every agent (sales_rep) and manager of sales_teams.csv as a user, and a team per
+    regional office; a person the platform seeder already made (same name) is reused."""
+    admin, people = demo.token(), sales_people()
+    users = demo.api.every("/users", admin)
+    by_name = {u["name"]: u["user_id"] for u in users if u.get("name")}
+    by_email = {u["email"]: u["user_id"] for u in users}
+    invited = 0
+    for person in people:
+        if person.name in by_name:
+            continue
+        email = person_email(person.name)
+        reply = demo.api.call("POST", "/users", {"email": email, "name": person.name,
+                                                 "roles": [person.role]},
+                              token=admin, ok=(201, 409))
+        if reply.status == 409 and email not in by_email:
+            raise DemoError(f"{email} is taken by another tenant")
+        by_name[person.name] = reply.body["user_id"] if reply.status == 201 else by_email[email]
+        invited += 1
+    teams = {t["name"]: t for t in demo.api.every("/teams", admin)}
+    changed = 0
+    for office, (manager, members) in office_teams(people).items():
+        wanted = {"manager_id": by_name[manager],
+                  "member_ids": sorted({by_name[manager], *(by_name[m] for m in members)})}
+        team = teams.get(office)
+        if team is None:
+            demo.api.call("POST", "/teams", {"name": office, **wanted}, token=admin)
+            changed += 1
+        elif team["manager_id"] != wanted["manager_id"] or \
+                set(wanted["member_ids"]) - set(team["member_ids"]):
+            members_now = sorted(set(team["member_ids"]) | set(wanted["member_ids"]))
+            demo.api.call("PATCH", f"/teams/{team['team_id']}",
+                          {"manager_id": wanted["manager_id"], "member_ids": members_now},
+                          token=admin)
+            changed += 1
+    print(f"sales people from sales_teams.csv: {invited} invited, {len(people) - invited} "
+          f"existing; {changed} office teams created or completed")
+    return by_name
+
+
+def seed_products(demo: Demo) -> None:
+    """products.csv as products (matched by name), `GTXPro` an alias of `GTX Pro`."""
+    token = demo.token()
+    existing = {p["name"] for p in demo.api.every("/products", token)}
+    bodies = [b for b in product_bodies() if b["name"] not in existing]
+    for body in bodies:
+        demo.api.call("POST", "/products", body, token=token, ok=(201,))
+    print(f"products from products.csv: {len(bodies)} created, {len(existing)} existing")
+
+
+def wait_for_opportunity_import(demo: Demo, import_id: str) -> dict[str, Any]:
+    """Poll the import until completed, printing its progress now and then."""
+    import time
+
+    started = time.monotonic()
+    shown = 0.0
+    while True:
+        job = demo.api.call("GET", f"/opportunities/imports/{import_id}",
+                            token=demo.token()).body
+        if job["status"] == "completed":
+            return dict(job)
+        waited = time.monotonic() - started
+        if waited > PIPELINE_WAIT_SECONDS:
+            raise DemoError(f"import {import_id} is still running after {waited:.0f} s: is "
+                            "the sales jobs queue (crm-local-sales-jobs) being polled?")
+        if waited - shown >= 15:
+            shown = waited
+            print(f"  ... {job['processed']:,} of {job['total']:,} rows after {waited:.0f} s")
+        time.sleep(2.0)
+
+
+def seed_opportunities(demo: Demo) -> None:
+    """sales_pipeline.csv as it is through POST /opportunities/imports (Maven's columns are
+    the default mapping). Rows are matched by their opportunity_id, so a second run skips
+    all of them. A row whose agent the sales directory does not know yet (the UserInvited
+    events are on their way) fails; the import is then repeated until none does."""
+    import time
+
+    text = (DATA_DIR / "sales_pipeline.csv").read_text(encoding="utf-8")
+    for attempt in range(1, OWNER_RETRIES + 1):
+        job = demo.api.call("POST", "/opportunities/imports", {"csv": text},
+                            token=demo.token(), ok=(202,)).body
+        done = wait_for_opportunity_import(demo, job["import_id"])
+        print(f"opportunities from sales_pipeline.csv: {done['created']:,} created, "
+              f"{done['updated']:,} updated, {done['skipped']:,} unchanged, "
+              f"{done['failed']:,} failed")
+        waiting = {e["row"] for e in done["errors"] or [] if e["field"] == "owner_id"}
+        if not waiting or attempt == OWNER_RETRIES:
+            break
+        print(f"  {len(waiting):,} rows name agents sales does not know yet; importing again")
+        time.sleep(3.0)
+    for error in (done["errors"] or [])[:5]:
+        print(f"  row {error['row']} {error['column']}: {error['message']}")
+
+
+def seed_sales(demo: Demo) -> None:
+    seed_sales_people(demo)
+    seed_products(demo)
+    seed_opportunities(demo)
+    seed_orders(demo)
+
+
 def seed_orders(demo: Demo) -> None:
     """A few paid orders for the first demo contacts (external ids `demo-<contact>-<n>`, so a
     second run finds them), with loyalty switched on, so segments, the 360 view, customer
@@ -325,6 +480,7 @@ def seed_orders(demo: Demo) -> None:
 SEEDERS: dict[str, Callable[[Demo], None]] = {
     "platform": seed_platform,
     "contacts": seed_contacts_and_companies,
+    "sales": seed_sales,
 }
 
 

@@ -49,6 +49,7 @@ class JobQueue:
     def __init__(self, service: str) -> None:
         self.service = service
         self.handlers: dict[str, JobHandler] = {}
+        self.modules: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -56,9 +57,11 @@ class JobQueue:
         return f"crm-{get_settings().stage}-{self.service}-jobs"
 
     def handler(self, kind: str) -> Callable[[JobHandler], JobHandler]:
-        """Register `fn` for messages of `kind`; a kind has exactly one handler."""
+        """Register `fn` for messages of `kind`; a kind has exactly one handler (the same
+        function again, from a module imported anew, replaces itself)."""
         def register(fn: JobHandler) -> JobHandler:
-            if self.handlers.get(kind, fn) is not fn:
+            known = self.handlers.get(kind, fn)
+            if (known.__module__, known.__qualname__) != (fn.__module__, fn.__qualname__):
                 raise ValueError(f"{self.service}: job kind {kind!r} has a handler already")
             self.handlers[kind] = fn
             return fn
@@ -107,16 +110,22 @@ class JobQueue:
             process_partial_response,
         )
 
+        self.load()
         processor = BatchProcessor(event_type=EventType.SQS)
         return dict(process_partial_response(event=lambda_event,
                                              record_handler=self._handle_record,
                                              processor=processor))
 
-    def register(self, app: Any, *modules: str) -> Any:
-        """Import `modules` (their handlers register on import), then add `handle_jobs`
-        (one message per invocation: a chunk is a few seconds of work)."""
-        for module in modules:
+    def load(self) -> None:
+        """Import the handler modules named at registration (they register on import)."""
+        for module in self.modules:
             importlib.import_module(module)
+
+    def register(self, app: Any, *modules: str) -> Any:
+        """Add `handle_jobs` (one message per invocation: a chunk is a few seconds of work).
+        `modules` register the handlers; they are imported by the first batch, so the API
+        function, which shares app.py, never pays for them."""
+        self.modules = modules
 
         @app.on_sqs_message(queue=self.name, batch_size=1, name="handle_jobs")
         def handle_jobs(event: Any) -> dict[str, Any]:

@@ -231,6 +231,7 @@ def test_a_redelivered_chunk_creates_nothing_twice(sales: ApiClient, tenant: Ten
         chunks.repo.count_chunk = original
     assert status(sales, tenant, job["import_id"])["processed"] == 0
     settle(runtimes)  # the redelivery, and a third delivery of the same message
+    load_app("sales")
     chunks.queue.process_batch({"Records": [record]})
     done = status(sales, tenant, job["import_id"])
     assert (done["status"], done["created"], done["processed"]) == ("completed", 7, 7)
