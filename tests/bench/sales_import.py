@@ -134,3 +134,18 @@ def measure(tenant: Tenant, text: str) -> dict[str, Any]:
             "product_line_reads": lines,
             "own_per_row": round((dynamodb - lines) / rows, 4),
             "calls": dict(sorted(calls.items()))}
+
+
+def import_row(platform: ApiClient, sales: ApiClient, tenants: Tenants,
+               settle: Callable[[], Any], rows: int = 1_000) -> tuple[str, str, str, str]:
+    """The first `rows` Maven deals through the import: DynamoDB requests per row and rows/s
+    (the deals' product reads inside opportunities.create_in shown apart)."""
+    deals = pipeline_rows()[:rows]
+    tenant, _ = maven_tenant(platform, sales, tenants, settle,
+                             {r["sales_agent"] for r in deals})
+    result = measure(tenant, as_csv(deals))
+    assert result["status"] == "completed" and result["created"] == rows, result
+    return (f"opportunity import of {rows:,} Maven rows", str(result["dynamodb_requests"]),
+            f"{result['dynamodb_per_row']} requests/row ({result['own_per_row']} without "
+            f"the {result['product_line_reads']} product reads of create_in)",
+            f"{result['rows_per_second']} rows/s on moto")
