@@ -61,6 +61,8 @@ def test_create_read_replace_patch_and_delete_make_versions(
     read = platform.get(path, token=tenant.tokens["manager"])
     assert read.status == 200 and read.header("ETag") == '"1"'
     body = {k: made[k] for k in ("name", "trigger", "conditions", "actions")}
+    partial = platform.request("PUT", path, {"name": "Only a name"}, token=tenant.admin_token)
+    assert problem(partial, 422) == "trigger"
     replaced = platform.request("PUT", path, {**body, "name": "Renamed"},
                                 token=tenant.admin_token, headers={"If-Match": '"1"'})
     assert replaced.status == 200, replaced.json

@@ -29,28 +29,37 @@ def runs_of(platform: ApiClient, token: str, workflow_id: str) -> list[dict[str,
     return list(reply.json["items"])
 
 
+_WORKFLOWS: dict[str, str] = {}
+
+
 def _workflow(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> str:
-    made = make_workflow(clients["platform"], tenant.admin_token, "TeamChanged",
-                         [{"type": "wait", "hours": 1}])
-    return str(made["workflow_id"])
+    """One workflow per tenant (the run maker's run belongs to it): it waits an hour after
+    the tenant's team named after the tenant changes."""
+    if tenant.tenant_id not in _WORKFLOWS:
+        made = make_workflow(clients["platform"], tenant.admin_token, "TeamChanged",
+                             [{"type": "wait", "hours": 1}],
+                             [{"filters": [{"field": "name", "operator": "eq",
+                                            "value": f"Run {tenant.tenant_id}"}]}])
+        _WORKFLOWS[tenant.tenant_id] = str(made["workflow_id"])
+    return _WORKFLOWS[tenant.tenant_id]
 
 
 def _run(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> str:
-    """A run of a workflow on TeamChanged: the platform's own stream and queue are pumped
-    here (makers have no `settle`)."""
+    """A run of the tenant's workflow: the platform's own stream and queue are pumped here
+    (makers have no `settle`)."""
     from infra.local.lambda_runtime import ServiceRuntime
 
     platform = clients["platform"]
     workflow_id = _workflow(clients, tenants, tenant)
-    made = platform.post("/teams", {"name": unique("Run ")}, token=tenant.admin_token)
+    made = platform.post("/teams", {"name": f"Run {tenant.tenant_id}"},
+                         token=tenant.admin_token)
     assert made.status == 201, made.json
     session = boto3.session.Session(region_name="us-east-1")
     runtime = ServiceRuntime(load_app("platform"), platform.resources["services"]["platform"],
                              session, None)
     while runtime.pump_stream() + runtime.pump_queue():
         pass
-    [run] = runs_of(platform, tenant.admin_token, workflow_id)
-    return str(run["run_id"])
+    return str(runs_of(platform, tenant.admin_token, workflow_id)[0]["run_id"])
 
 
 MAKERS: dict[str, Maker] = {

@@ -14,6 +14,7 @@ from chalicelib.workflows.schemas import (
     WorkflowOut,
     WorkflowPage,
     WorkflowPatch,
+    WorkflowReplace,
 )
 from crm_shared.auth.roles import ADMINS, MANAGERS
 from crm_shared.errors import NotFound
@@ -53,7 +54,7 @@ def get_workflow(req: ApiRequest, workflow_id: str) -> Reply:
     return shown(logic.get(req.tenant_id, workflow_id))
 
 
-@api.route("/workflows/{workflow_id}", "PUT", roles=ADMINS, body=WorkflowFields,
+@api.route("/workflows/{workflow_id}", "PUT", roles=ADMINS, body=WorkflowReplace,
            response=WorkflowOut)
 def replace_workflow(req: ApiRequest, workflow_id: str) -> Reply:
     """Replace a workflow: a new version (If-Match honoured)."""

@@ -10,13 +10,13 @@ from pydantic import ValidationError
 from chalicelib import repository as directory
 from chalicelib.workflows import domain, engine, repository
 from chalicelib.workflows.models import WorkflowItem
-from chalicelib.workflows.schemas import WorkflowFields, WorkflowPatch
+from chalicelib.workflows.schemas import WorkflowFields, WorkflowPatch, WorkflowReplace
 from crm_shared import clock
 from crm_shared.context import Principal
 from crm_shared.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from crm_shared.filters import FilterGroup
 from crm_shared.ids import is_id, new_id
-from crm_shared.validation import field_path
+from crm_shared.validation import field_path, problem_from
 
 PREFIX = "wfl"
 MAX_WORKFLOWS = 200
@@ -127,9 +127,17 @@ def _fresh(tenant_id: str, workflow_id: str, if_match: int | None) -> WorkflowIt
     return item
 
 
-def replace(tenant_id: str, workflow_id: str, fields: WorkflowFields,
+def _whole(sent: dict[str, Any]) -> WorkflowFields:
+    try:
+        return WorkflowFields.model_validate(sent)
+    except ValidationError as exc:
+        raise problem_from(exc) from None
+
+
+def replace(tenant_id: str, workflow_id: str, body: WorkflowReplace,
             if_match: int | None) -> WorkflowItem:
-    return _save(_fresh(tenant_id, workflow_id, if_match), fields)
+    item = _fresh(tenant_id, workflow_id, if_match)
+    return _save(item, _whole(body.model_dump(mode="json", exclude_unset=True)))
 
 
 def patch(tenant_id: str, workflow_id: str, changes: WorkflowPatch,
@@ -139,13 +147,7 @@ def patch(tenant_id: str, workflow_id: str, changes: WorkflowPatch,
     for name in ("name", "enabled", "trigger", "conditions", "actions", "max_runs_per_hour"):
         if name in sent and sent[name] is None:
             raise ValidationFailed.for_field(name, "cannot be cleared")
-    merged = {**item.doc, **sent}
-    try:
-        fields = WorkflowFields.model_validate(merged)
-    except ValidationError as exc:  # e.g. stored actions against a new trigger's rules
-        first = exc.errors(include_url=False)[0]
-        raise ValidationFailed.for_field(field_path(tuple(first["loc"])), first["msg"]) from None
-    return _save(item, fields)
+    return _save(item, _whole({**item.doc, **sent}))
 
 
 def delete(tenant_id: str, workflow_id: str, if_match: int | None) -> None:

@@ -165,12 +165,17 @@ class WorkflowPatch(Payload):
     max_runs_per_hour: StrictInt | None = Field(default=None, ge=1, le=1000)
 
 
+class WorkflowReplace(WorkflowPatch):
+    """A whole workflow, as POST takes it: `name`, `trigger` and `actions` are required
+    (checked once the workflow is found, so another tenant's id is a 404 whatever the body)."""
+
+
 class Simulate(Payload):
     """A sample event: its `data` as the bus would carry it (`event_type` defaults to the
     workflow's trigger)."""
 
     event_type: str | None = Field(default=None, min_length=1, max_length=80)
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(default_factory=dict)
 
 
 class Out(BaseModel):
