@@ -473,6 +473,35 @@ def seed_orders(demo: Demo) -> None:
     print(f"orders for {len(contacts)} demo contacts: {made} created, loyalty switched on")
 
 
+def seed_marketing(demo: Demo) -> None:
+    """A sender identity, a "Customers" segment and one launched newsletter campaign to it
+    (found by name on a second run; launching again sends nothing twice)."""
+    token = demo.token("admin")
+    sender = f"news@{DOMAIN}"
+    senders = demo.api.call("GET", "/sender-identities", token=token).body["items"]
+    if not any(s["email"] == sender for s in senders):
+        demo.api.call("POST", "/sender-identities", {"email": sender, "name": "Demo Co News"},
+                      token=token)
+    marketer = demo.token("marketer") if "marketer" in demo.accounts else token
+    segment = next((s for s in demo.api.every("/segments", marketer)
+                    if s["name"] == "Customers"), None)
+    if segment is None:
+        segment = demo.api.call("POST", "/segments", {"name": "Customers", "filter": {
+            "filter_groups": [{"filters": [{"field": "lifecycle_stage", "operator": "eq",
+                                            "value": "customer"}]}]}}, token=marketer).body
+    template = next(t for t in demo.api.every("/templates", marketer)
+                    if t["name"] == "Newsletter")
+    campaign = next((c for c in demo.api.every("/campaigns", marketer)
+                     if c["name"] == "Demo newsletter"), None)
+    if campaign is None:
+        campaign = demo.api.call("POST", "/campaigns", {
+            "name": "Demo newsletter", "channel": "email", "segment_ids": [segment["segment_id"]],
+            "template_id": template["template_id"]}, token=marketer).body
+    launched = demo.api.call("POST", f"/campaigns/{campaign['campaign_id']}/launch",
+                             token=marketer, ok=(200, 202)).body
+    print(f"marketing: segment Customers, campaign 'Demo newsletter' {launched['status']}")
+
+
 #: One seeding function per service, run in this order for each service that is running.
 #: The domain services add theirs here, e.g. contacts: companies from accounts.csv with the
 #: subsidiary_of network; sales: products.csv and sales_pipeline.csv as opportunities owned
@@ -481,6 +510,7 @@ SEEDERS: dict[str, Callable[[Demo], None]] = {
     "platform": seed_platform,
     "contacts": seed_contacts_and_companies,
     "sales": seed_sales,
+    "marketing": seed_marketing,
 }
 
 
