@@ -15,7 +15,7 @@ from crm_shared.settings import get_settings
 
 app = create_app(SERVICE, "chalicelib.api", "chalicelib.webhooks.api",
                  "chalicelib.permissions.api", "chalicelib.workflows.api",
-                 "chalicelib.notifications.api")
+                 "chalicelib.notifications.api", "chalicelib.audit.api")
 handle_events, publish_outbox = wire_events(app, SERVICE, "chalicelib.consumers")
 
 
@@ -54,3 +54,20 @@ def notification_digests(event: object) -> int:
     from chalicelib.notifications import logic  # deferred: only this function needs it
 
     return logic.send_digests()
+
+
+@app.on_sqs_message(queue=f"crm-{get_settings().stage}-platform-audit", batch_size=10,
+                    name="handle_audit")
+def handle_audit(event: Any) -> dict[str, Any]:
+    """Reads and exports every service reports (crm_shared.audit) become audit entries."""
+    from chalicelib.audit.handlers import reads  # deferred: this function only
+
+    return reads.process_batch(event.to_dict())
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="export_audit")
+def export_audit(event: object) -> int:
+    """Write each finished tenant-day of entries to the Object Lock bucket (JSON lines)."""
+    from chalicelib.audit import export  # deferred: only this function needs it
+
+    return export.export_due_days()

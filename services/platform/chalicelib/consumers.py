@@ -24,6 +24,9 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
     uow.put(team, condition=repository.does_not_exist(), label="team")
 
 # Features' handlers register on import (each module imports `consumer` from here).
+from chalicelib.audit import handlers as _audit_handlers  # noqa: E402
 from chalicelib.notifications import handlers as notification_handlers  # noqa: E402,F401
 from chalicelib.webhooks import handlers as webhook_handlers  # noqa: E402,F401
 from chalicelib.workflows import handlers as _workflow_handlers  # noqa: E402,F401
+
+_audit_handlers.subscribe(consumer)  # every domain event becomes an audit entry

@@ -14,7 +14,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import tenancy
+from chalicelib import SERVICE, tenancy
 from chalicelib.contacts import logic as contact_logic
 from chalicelib.contacts import repository as contacts
 from chalicelib.contacts import search
@@ -23,7 +23,7 @@ from chalicelib.transfers import csvfile, jobs
 from chalicelib.transfers import repository as repo
 from chalicelib.transfers.importer import REPORT_URL_SECONDS, _get, _put, presigned
 from chalicelib.transfers.models import JobItem
-from crm_shared import clock, context
+from crm_shared import audit, clock, context, field_permissions
 from crm_shared.auth.roles import visibility
 from crm_shared.context import Principal
 from crm_shared.errors import NotFound, ValidationFailed
@@ -139,11 +139,13 @@ def _rows(job: JobItem, cursor: str | None) -> tuple[list[list[Any]], int, str |
     seen = visibility(principal, str(tenancy.settings_of(job.tenant_id).get(
         "record_visibility", "team")))
     fields, rows, read = job.request["fields"], [], 0
+    rules = field_permissions.tenant_rules(SERVICE, job.tenant_id)  # the exporter's role
     for _ in range(PAGES_PER_PART):
         items, cursor = contacts.list_records(job.tenant_id, PAGE, cursor, field, value)
         read += len(items)
         for item in items:
-            record = contact_logic.record(item)
+            record = field_permissions.mask(contact_logic.record(item), "contact", principal,
+                                            rules)
             if not item.deleted and seen.allows(record.get("owner_id"), record.get(
                     "team_id")) and request.matches(search.searchable(record)):
                 rows.append([_cell(record, name) for name in fields])
@@ -169,6 +171,10 @@ def _finish(tenant_id: str, export_id: str, parts: int) -> None:
                              for n in range(parts))
     key = repo.export_key(tenant_id, export_id)
     _put(key, body)
+    # audited before it completes: a failed report retries the part, never goes missing
+    audit.record_export(SERVICE, tenant_id, jobs.principal_of(job.principal, tenant_id).actor,
+                        export_id, "contact", int(job.total or 0), job.request["fields"],
+                        job.request.get("filter"))
     try:
         repo.set_job(job, condition=JobItem.status == "running", status="completed",
                      finished_at=clock.iso(), result=key)

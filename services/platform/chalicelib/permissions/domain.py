@@ -6,7 +6,13 @@ import re
 
 from crm_shared.auth.roles import ALL_ROLES
 from crm_shared.errors import ValidationFailed
-from crm_shared.field_permissions import DEFAULT_HIDDEN, ENTITY_TYPES, FIELD_PATTERN, Rules, protected
+from crm_shared.field_permissions import (
+    DEFAULT_HIDDEN,
+    ENTITY_TYPES,
+    FIELD_PATTERN,
+    Rules,
+    protected,
+)
 
 MAX_FIELDS = 50
 
