@@ -13,6 +13,7 @@ from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
 _loaded: dict[str, dict[str, ModuleType]] = {}
+_current: str | None = None
 
 
 def service_names() -> list[str]:
@@ -24,9 +25,17 @@ def _own(name: str) -> bool:
 
 
 def load_app(service: str) -> ModuleType:
-    """services/<service>/app.py, imported once per test session."""
+    """services/<service>/app.py, imported once per test session.
+
+    Features load lazily (on their first request), so the modules a service has grow after
+    its first load: switching away keeps what it has now, not what it had at first.
+    """
+    global _current
+    if _current is not None:
+        _loaded[_current] = {n: m for n, m in sys.modules.items() if _own(n)}
     for name in [n for n in sys.modules if _own(n)]:
         del sys.modules[name]
+    _current = service
     if service in _loaded:
         sys.modules.update(_loaded[service])
         return _loaded[service]["app"]

@@ -21,6 +21,37 @@ MOVERS: dict[str, Mover] = {}
 ERASERS: dict[str, Eraser] = {}
 EXPORTERS: dict[str, Exporter] = {}
 
+#: Every module that registers here. Features load lazily (on their first request), so a
+#: merge, an erasure or an export loads them all first: none may be skipped because its
+#: routes were not called yet in this container.
+REGISTRANTS = (
+    "chalicelib.contacts.lifecycle", "chalicelib.companies.lifecycle",
+    "chalicelib.relationships.lifecycle", "chalicelib.timeline.lifecycle",
+    "chalicelib.files.lifecycle", "chalicelib.privacy.consent", "chalicelib.privacy.erasure",
+)
+
+
+def _loaded() -> None:
+    import importlib
+
+    for module in REGISTRANTS:
+        importlib.import_module(module)
+
+
+def movers() -> dict[str, Mover]:
+    _loaded()
+    return MOVERS
+
+
+def erasers() -> dict[str, Eraser]:
+    _loaded()
+    return ERASERS
+
+
+def exporters() -> dict[str, Exporter]:
+    _loaded()
+    return EXPORTERS
+
 
 def mover(name: str) -> Callable[[Mover], Mover]:
     def register(fn: Mover) -> Mover:

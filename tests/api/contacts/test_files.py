@@ -163,13 +163,13 @@ def test_erase_and_export_reach_files(contacts: ApiClient, tenant: Tenant,
                          token=tenant.admin_token).status == 200
     load_app("contacts")
     parties = importlib.import_module("chalicelib.parties")
-    exported = parties.EXPORTERS["files"](tenant.tenant_id, person)
+    exported = parties.exporters()["files"](tenant.tenant_id, person)
     assert [f["file_id"] for f in exported] == [made["file_id"]]
     survivor = new_contact(contacts, tenant)
-    assert parties.MOVERS["files"](tenant.tenant_id, person, survivor) == 1
-    assert parties.MOVERS["timeline"](tenant.tenant_id, person, survivor) >= 1
+    assert parties.movers()["files"](tenant.tenant_id, person, survivor) == 1
+    assert parties.movers()["timeline"](tenant.tenant_id, person, survivor) >= 1
     listed = contacts.get(f"/files?related_id={survivor}", token=tenant.admin_token).json
     assert [f["file_id"] for f in listed["items"]] == [made["file_id"]]
-    assert parties.ERASERS["files"](tenant.tenant_id, survivor) == 1
+    assert parties.erasers()["files"](tenant.tenant_id, survivor) == 1
     assert not bucket_has(session, made["upload"]["fields"]["key"])
     assert contacts.get(f"/files/{made['file_id']}", token=tenant.admin_token).status == 404

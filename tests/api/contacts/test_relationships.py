@@ -220,7 +220,7 @@ def test_merge_movers_repoint_edges_and_children(contacts: ApiClient, tenant: Te
 
     load_app("contacts")  # the contacts service's chalicelib in sys.modules
     parties = importlib.import_module("chalicelib.parties")
-    assert {"relationships", "companies"} <= set(parties.MOVERS)
+    assert {"relationships", "companies"} <= set(parties.movers())
     merged, survivor = new_company(contacts, tenant), new_company(contacts, tenant)
     friend, child = new_company(contacts, tenant), new_company(contacts, tenant)
     assert contacts.patch(f"/companies/{child}", {"parent_id": merged},
@@ -231,18 +231,18 @@ def test_merge_movers_repoint_edges_and_children(contacts: ApiClient, tenant: Te
     assert relate(contacts, tenant, merged, "supplier_of", friend).status == 201  # duplicate
     tenant_id = tenant.tenant_id
     for name in ("relationships", "companies"):
-        parties.MOVERS[name](tenant_id, merged, survivor)
+        parties.movers()[name](tenant_id, merged, survivor)
     assert listed(contacts, tenant, f"party_id={merged}") == []
     assert sorted(listed(contacts, tenant, f"party_id={survivor}")) == sorted([
         (survivor, "partner_of", friend), (survivor, "supplier_of", friend),
         (survivor, "parent_of", child)])
     moved = contacts.get(f"/companies/{child}", token=tenant.admin_token).json
     assert moved["parent_id"] == survivor
-    exported = parties.EXPORTERS["relationships"](tenant_id, survivor)
+    exported = parties.exporters()["relationships"](tenant_id, survivor)
     assert len(exported) == 3
     person, other = new_contact(contacts, tenant), new_contact(contacts, tenant)
     assert relate(contacts, tenant, person, "influences", other, label="close").status == 201
-    assert parties.ERASERS["relationships"](tenant_id, person) == 1
+    assert parties.erasers()["relationships"](tenant_id, person) == 1
     assert listed(contacts, tenant, f"party_id={other}") == []
 
 

@@ -286,12 +286,12 @@ def test_merge_erase_and_export_reach_the_timeline(contacts: ApiClient, tenant: 
                  related_ids=[other]).json
     own = log(contacts, tenant, subject="survivor's", occurred_at=at(3),
               related_ids=[survivor]).json
-    exported = parties.EXPORTERS["interactions"](tenant.tenant_id, loser)
+    exported = parties.exporters()["interactions"](tenant.tenant_id, loser)
     assert [r["interaction_id"] for r in exported] == [both["interaction_id"],
                                                        shared["interaction_id"]]
-    assert len(parties.EXPORTERS["timeline"](tenant.tenant_id, loser)) == 2
+    assert len(parties.exporters()["timeline"](tenant.tenant_id, loser)) == 2
 
-    assert parties.MOVERS["timeline"](tenant.tenant_id, loser, survivor) >= 2
+    assert parties.movers()["timeline"](tenant.tenant_id, loser, survivor) >= 2
     entries = timeline(contacts, tenant, survivor)["items"]
     assert [e["entry_id"] for e in entries] == [shared["interaction_id"],
                                                 both["interaction_id"], own["interaction_id"]]
@@ -301,10 +301,10 @@ def test_merge_erase_and_export_reach_the_timeline(contacts: ApiClient, tenant: 
                          token=tenant.admin_token).json
     assert moved["party_ids"] == [survivor, other]
     assert moved["participants"] == [{"contact_id": survivor}]
-    assert parties.EXPORTERS["timeline"](tenant.tenant_id, loser) == []
+    assert parties.exporters()["timeline"](tenant.tenant_id, loser) == []
 
-    assert parties.ERASERS["timeline"](tenant.tenant_id, survivor) > 0
-    assert parties.EXPORTERS["timeline"](tenant.tenant_id, survivor) == []
+    assert parties.erasers()["timeline"](tenant.tenant_id, survivor) > 0
+    assert parties.exporters()["timeline"](tenant.tenant_id, survivor) == []
     erased = contacts.get(f"/interactions/{shared['interaction_id']}",
                           token=tenant.admin_token).json
     assert erased["subject"] is None and erased["body"] is None and erased["erased"] is True

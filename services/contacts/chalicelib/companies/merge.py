@@ -61,7 +61,7 @@ def merge(principal: Principal, tenant_id: str, survivor_id: str,
         survivor = _fold(survivor, item, field)
     moved: dict[str, int] = {}
     for merged_id in ids:
-        for name, mover in sorted(parties.MOVERS.items()):
+        for name, mover in sorted(parties.movers().items()):
             moved[name] = moved.get(name, 0) + mover(tenant_id, merged_id, survivor_id)
     return Merged(repository.get(tenant_id, survivor_id, consistent=True) or survivor, ids,
                   moved)

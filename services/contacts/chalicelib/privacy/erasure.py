@@ -62,7 +62,7 @@ def erase(principal: Principal, tenant_id: str, contact_id: str) -> Erasure:
     if not item.doc.get("erased_at"):
         _tombstone(principal, tenant_id, item)
     counts = dict(item.doc.get("erased_counts") or {})
-    for name, eraser in sorted(parties.ERASERS.items()):
+    for name, eraser in sorted(parties.erasers().items()):
         counts[name] = eraser(tenant_id, contact_id)
     item.doc = {**item.doc, "erasure": COMPLETE, "erased_counts": counts}
     with repository.unit_of_work() as uow:
@@ -107,7 +107,7 @@ def export(principal: Principal, tenant_id: str, contact_id: str) -> dict[str, A
     else:
         contact = contacts.record(item)
     records = {name: exporter(tenant_id, contact_id)
-               for name, exporter in sorted(parties.EXPORTERS.items())}
+               for name, exporter in sorted(parties.exporters().items())}
     return {"contact_id": contact_id, "contact": contact, "records": records}
 
 
