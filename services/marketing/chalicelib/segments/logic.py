@@ -55,7 +55,7 @@ def create(tenant_id: str, cmd: SegmentCreate) -> SegmentItem:
     if cmd.kind == "static" and cmd.filter is not None:
         raise ValidationFailed.for_field("filter", "a static list has members, not a filter")
     stored = domain.stored(domain.parse_filter(cmd.filter)) if cmd.filter is not None else None
-    if len(repository.all_of(tenant_id, fresh=True)) >= MAX_SEGMENTS:
+    if len(repository.all_of(tenant_id)) >= MAX_SEGMENTS:
         raise Conflict.for_field("name", f"a tenant has at most {MAX_SEGMENTS} segments")
     now = clock.iso()
     item = repository.new_segment(tenant_id, new_id(PREFIX), name=cmd.name, kind=cmd.kind,
@@ -65,7 +65,6 @@ def create(tenant_id: str, cmd: SegmentCreate) -> SegmentItem:
         _start_evaluation(item)
     with repository.unit_of_work() as uow:
         uow.put(item, condition=SegmentItem.PK.does_not_exist(), label="segment")
-    repository.forget(tenant_id)
     if cmd.kind == "dynamic":
         _queue_evaluation(item)
     return item
@@ -79,7 +78,6 @@ def _save(item: SegmentItem, expected: int) -> None:
             uow.put(item, condition=SegmentItem.rev == expected, label="version")
     except TransactionConflict as conflict:  # pragma: no cover - "version" labels are 412
         raise PreconditionFailed("the segment changed since you read it") from conflict
-    repository.forget(item.tenant_id)
 
 
 def update(tenant_id: str, segment_id: str, cmd: SegmentFields,
@@ -123,7 +121,6 @@ def delete(tenant_id: str, segment_id: str) -> None:
     item = get(tenant_id, segment_id)
     with repository.unit_of_work() as uow:
         uow.delete(item)
-    repository.forget(tenant_id)
     jobs.send({"kind": "segment.purge", "tenant_id": tenant_id, "segment_id": segment_id})
 
 

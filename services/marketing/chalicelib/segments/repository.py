@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,8 +20,6 @@ from crm_shared.pagination import query_page
 from crm_shared.unit_of_work import UnitOfWork
 
 SEGMENT = "SEGMENT"
-CACHE_SECONDS = 30.0
-_cache: dict[str, tuple[float, list[SegmentItem]]] = {}
 
 
 def unit_of_work() -> UnitOfWork:
@@ -66,20 +63,12 @@ def page(tenant_id: str, limit: int, cursor: str | None) -> tuple[list[SegmentIt
                       f"{tenant_id}:segments", cursor, limit)
 
 
-def all_of(tenant_id: str, fresh: bool = False) -> list[SegmentItem]:
-    """Every segment of the tenant (at most MAX_SEGMENTS), cached briefly per container:
-    every contact change re-checks the dynamic ones."""
-    cached = _cache.get(tenant_id)
-    if not fresh and cached and time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    found = list(SegmentItem.gsi1.query(list_pk(tenant_id), limit=MAX_SEGMENTS,
-                                        page_size=MAX_SEGMENTS))
-    _cache[tenant_id] = (time.monotonic(), found)
-    return found
-
-
-def forget(tenant_id: str) -> None:
-    _cache.pop(tenant_id, None)
+def all_of(tenant_id: str) -> list[SegmentItem]:
+    """Every segment of the tenant (at most MAX_SEGMENTS): one Query. Not cached: the
+    consumer that re-checks segments on each contact change runs in other containers than
+    the API that creates them, and a stale list would miss a new segment's updates."""
+    return list(SegmentItem.gsi1.query(list_pk(tenant_id), limit=MAX_SEGMENTS,
+                                       page_size=MAX_SEGMENTS))
 
 
 def new_member(tenant_id: str, segment_id: str, contact_id: str, added_at: str) -> MemberItem:
