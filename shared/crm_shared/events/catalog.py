@@ -101,7 +101,7 @@ from crm_shared.events.service_events import (
     TicketStatusChanged,
     TicketUpdated,
 )
-from crm_shared.events.webhook_events import WebhookDisabled
+from crm_shared.events.webhook_events import WebhookDeliveryRequested, WebhookDisabled
 
 CATALOG: dict[str, type[Event]] = {
     cls.detail_type(): cls
@@ -129,6 +129,6 @@ CATALOG: dict[str, type[Event]] = {
         FieldPermissionsChanged,
         WorkflowActionRequested, WorkflowActionCompleted, WorkflowActionFailed,
         WebhookCallRequested, JourneyStartRequested,
-        UserMentioned, WebhookDisabled,
+        UserMentioned, WebhookDisabled, WebhookDeliveryRequested,
     )
 }

@@ -15,3 +15,13 @@ class WebhookDisabled(Event):
     url: str
     reason: str
     failures: int
+
+
+class WebhookDeliveryRequested(Event):
+    """A ping or a replay was saved: the platform's consumer queues its delivery (the API
+    itself never touches SQS, and the request and its delivery commit together)."""
+
+    source = "crm.platform"
+
+    webhook_id: str
+    delivery_id: str

@@ -10,6 +10,7 @@ from chalicelib.consumers import consumer
 from chalicelib.webhooks import logic
 from crm_shared.events.consumer import EventContext
 from crm_shared.events.envelope import Event
+from crm_shared.events.webhook_events import WebhookDeliveryRequested
 from crm_shared.unit_of_work import UnitOfWork
 
 SOURCES = ("crm.platform", "crm.contacts", "crm.sales", "crm.service", "crm.marketing",
@@ -18,8 +19,16 @@ SOURCES = ("crm.platform", "crm.contacts", "crm.sales", "crm.service", "crm.mark
 
 def offer(event: Event, ctx: EventContext, uow: UnitOfWork) -> None:
     """Queue one delivery per subscription of the tenant to this event type."""
+    if isinstance(event, WebhookDeliveryRequested):
+        return  # the webhooks feature's own plumbing, not news for receivers
     logic.enqueue_event(uow, ctx.tenant_id, ctx.event_id, ctx.detail_type, ctx.occurred_at,
                         event.model_dump(mode="json"))
+
+
+@consumer.on(WebhookDeliveryRequested)
+def dispatch(event: WebhookDeliveryRequested, ctx: EventContext, uow: UnitOfWork) -> None:
+    """Queue a ping's or a replay's delivery, saved by the API with this event."""
+    logic.dispatch(ctx.tenant_id, event.webhook_id, event.delivery_id)
 
 
 for _source in SOURCES:

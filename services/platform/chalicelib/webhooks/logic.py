@@ -9,6 +9,7 @@ from chalicelib.webhooks.models import DeliveryItem, WebhookItem, WebhookSetting
 from chalicelib.webhooks.schemas import WebhookCreate, WebhookSettings, WebhookUpdate
 from crm_shared import clock
 from crm_shared.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from crm_shared.events.webhook_events import WebhookDeliveryRequested
 from crm_shared.ids import is_id, new_id
 from crm_shared.unit_of_work import TransactionConflict, UnitOfWork
 
@@ -148,10 +149,16 @@ def enqueue_event(uow: UnitOfWork, tenant_id: str, event_id: str, event_type: st
 
 
 def _start(item: DeliveryItem) -> DeliveryItem:
+    """Save the delivery with its request event: the consumer queues it (see handlers)."""
     with repository.unit_of_work() as uow:
         repository.add_delivery(uow, item)
-    queue.send(queue.message(item.tenant_id, item.webhook_id, item.delivery_id))
+        uow.emit(WebhookDeliveryRequested(webhook_id=item.webhook_id,
+                                          delivery_id=item.delivery_id), item.tenant_id)
     return item
+
+
+def dispatch(tenant_id: str, webhook_id: str, delivery_id: str) -> None:
+    queue.send(queue.message(tenant_id, webhook_id, delivery_id))
 
 
 def ping(tenant_id: str, webhook_id: str) -> DeliveryItem:
