@@ -61,7 +61,11 @@ DROPPED_TYPE_PREFIXES: tuple[str, ...] = (
 #: them) and does not enforce them on EventBridge -> SQS delivery anyway.
 # moto has no CloudFormation for these; the local runtime needs neither (moto enforces no
 # queue policy, and run.py hands every service a signing secret of its own).
-DROPPED_TYPES: frozenset[str] = frozenset({"AWS::SQS::QueuePolicy", "AWS::SecretsManager::Secret"})
+DROPPED_TYPES: frozenset[str] = frozenset({"AWS::SQS::QueuePolicy", "AWS::SecretsManager::Secret",
+                                          # nor for these (no enforced policies; no SES
+                                          # receiving: the local bucket is fed directly)
+                                          "AWS::SNS::TopicPolicy", "AWS::S3::BucketPolicy",
+                                          "AWS::SES::ReceiptRuleSet", "AWS::SES::ReceiptRule"})
 
 #: Stack states whose resources all exist, so that the stack can be reused.
 _USABLE_STACK_STATES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"})
@@ -496,6 +500,8 @@ def provision(
         stack_name = f"crm-{stage}-{service}"
         outputs = _deploy_stack(cloudformation, stack_name, template, stage)
         _apply_table_settings(cloudformation, dynamodb, stack_name, template, stage)
+        _apply_bucket_notifications(cloudformation, session.client(
+            "s3", endpoint_url=endpoint_url), stack_name, template)
         deployed[service] = {_snake(key): value for key, value in outputs.items()}
 
     return {
@@ -625,6 +631,40 @@ def _apply_table_settings(
                 TableName=table_name,
                 PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
             )
+
+
+def _apply_bucket_notifications(
+    cloudformation: Any, s3: Any, stack_name: str, template: dict[str, Any]
+) -> None:
+    """Apply each bucket's topic notifications from the template: moto's CloudFormation
+    ignores ``NotificationConfiguration``, but moto's S3 does publish to SNS once it is set
+    through the API (so a local object under the prefix reaches the topic and its queue)."""
+
+    def physical(lid: str) -> str:
+        detail = cloudformation.describe_stack_resource(StackName=stack_name,
+                                                        LogicalResourceId=lid)
+        return str(detail["StackResourceDetail"]["PhysicalResourceId"])
+
+    for lid, res in (template.get("Resources") or {}).items():
+        if res.get("Type") != "AWS::S3::Bucket":
+            continue
+        topics = ((res.get("Properties") or {}).get("NotificationConfiguration") or {}).get(
+            "TopicConfigurations") or []
+        configurations = []
+        for topic in topics:
+            ref = topic.get("Topic") or {}
+            if not (isinstance(ref, dict) and isinstance(ref.get("Ref"), str)):
+                raise ProvisionError(f"{lid}: a notification topic must be a Ref locally")
+            rules = ((topic.get("Filter") or {}).get("S3Key") or {}).get("Rules") or []
+            entry: dict[str, Any] = {"TopicArn": physical(ref["Ref"]), "Events": [topic["Event"]]}
+            if rules:
+                entry["Filter"] = {"Key": {"FilterRules": [
+                    {"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
+            configurations.append(entry)
+        if configurations:
+            s3.put_bucket_notification_configuration(
+                Bucket=physical(lid),
+                NotificationConfiguration={"TopicConfigurations": configurations})
 
 
 def _is_true(value: Any) -> bool:

@@ -4,15 +4,19 @@ Features and the consumer are named by module path: they load on first use, so a
 start costs the route table only (crm_shared.http.ServiceApp).
 """
 
+from typing import Any
+
 from chalice import Rate
 
 from chalicelib import SERVICE
+from chalicelib.inbound import queue_name as inbound_queue
 from crm_shared.events.wiring import wire_events
 from crm_shared.http import create_app
 
 # the literal /tickets/<word> paths come before /tickets/{ticket_id}
 app = create_app(SERVICE, "chalicelib.stats.api", "chalicelib.config.api",
-                 "chalicelib.routing.api", "chalicelib.sla.api", "chalicelib.tickets.api")
+                 "chalicelib.routing.api", "chalicelib.sla.api", "chalicelib.inbound.api",
+                 "chalicelib.tickets.api")
 handle_events, publish_outbox = wire_events(app, SERVICE, "chalicelib.consumers")
 
 
@@ -22,3 +26,11 @@ def sweep_sla(event: object) -> int:
     from chalicelib.sla import sweep  # deferred: only this function needs it
 
     return sweep.run()
+
+
+@app.on_sqs_message(queue=inbound_queue(), batch_size=5, name="handle_inbound_email")
+def handle_inbound_email(event: Any) -> dict[str, Any]:
+    """Turn stored inbound emails (S3 -> SNS -> this queue) into tickets and replies."""
+    from chalicelib.inbound import consumer  # deferred: only this function needs it
+
+    return consumer.process_batch(event.to_dict())

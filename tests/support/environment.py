@@ -12,6 +12,9 @@ def configure(resources: dict[str, Any]) -> None:
     contacts = resources["services"].get("contacts", {})
     if contacts.get("files_bucket_name"):
         os.environ["CRM_FILES_BUCKET"] = contacts["files_bucket_name"]
+    service = resources["services"].get("service", {})
+    if service.get("inbound_bucket_name"):
+        os.environ["CRM_INBOUND_BUCKET"] = service["inbound_bucket_name"]
     from crm_shared.settings import get_settings
 
     get_settings.cache_clear()

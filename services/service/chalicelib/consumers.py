@@ -23,6 +23,7 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
     config.seed(uow, event.tenant_id, str(event.settings.get("time_zone") or "UTC"))
 
 # Feature handlers register on `consumer` when imported: keep these at the bottom.
+from chalicelib.inbound import handlers as _inbound_handlers  # noqa: E402,F401
 from chalicelib.routing import handlers as _routing_handlers  # noqa: E402,F401
 from chalicelib.stats import handlers as _stats_handlers  # noqa: E402,F401
 from chalicelib.tickets import handlers as _ticket_handlers  # noqa: E402,F401

@@ -91,9 +91,12 @@ from crm_shared.events.sales_events import (
     TaskDue,
 )
 from crm_shared.events.service_events import (
+    ContactRequested,
+    InboundEmailQuarantined,
     ReturnRequested,
     SlaBreached,
     SurveyResponded,
+    SurveySent,
     TicketAssigned,
     TicketCommented,
     TicketCreated,
@@ -123,6 +126,7 @@ CATALOG: dict[str, type[Event]] = {
         JourneyEntered, JourneyCompleted,
         TicketCreated, TicketUpdated, TicketAssigned, TicketStatusChanged, TicketResolved,
         TicketCommented, SlaBreached, SurveyResponded, ReturnRequested,
+        SurveySent, InboundEmailQuarantined, ContactRequested,
         OrderPlaced, OrderPaid, OrderShipped, OrderDelivered, OrderCancelled, OrderRefunded,
         CartAbandoned, ContractExpiring, ContractRenewed, ContractEnded, TierChanged,
         PointsChanged,

@@ -107,3 +107,36 @@ class ReturnRequested(ServiceEvent):
     contact_id: str | None = None
     ticket_id: str | None = None
     request: dict[str, Any]
+
+
+class SurveySent(ServiceEvent):
+    """A CSAT (about a resolved ticket) or NPS survey is due to go out; the service's own
+    consumer turns it into one message command for marketing (keyed by `survey_id`, so a
+    redelivery sends nothing twice)."""
+
+    survey_id: str
+    kind: str = Field(description="csat or nps")
+    contact_id: str | None = None
+    to_address: str | None = None
+    ticket_id: str | None = None
+    expires_at: str
+
+
+class InboundEmailQuarantined(ServiceEvent):
+    """An inbound email was not turned into a ticket or reply (malformed, too large, no
+    tenant address...) and waits in the quarantine for an admin."""
+
+    quarantine_id: str
+    reason: str
+    sender: str | None = None
+    subject: str | None = None
+
+
+class ContactRequested(ServiceEvent):
+    """An email came from an address no contact has: the contacts service may create the
+    contact; its ContactCreated then links the waiting tickets (by email)."""
+
+    email: str
+    name: str | None = None
+    ticket_id: str | None = None
+    channel: str = "email"
