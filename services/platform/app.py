@@ -27,14 +27,6 @@ def expire_invitations(event: object) -> int:
     return users.expire_invitations()
 
 
-@app.schedule(Rate(1, unit=Rate.MINUTES), name="resume_workflows")
-def resume_workflows(event: object) -> int:
-    """Continue workflow runs whose wait is over, each once."""
-    from chalicelib.workflows import engine  # deferred: only this function needs it
-
-    return engine.resume_due()
-
-
 @app.on_sqs_message(queue=f"crm-{get_settings().stage}-platform-webhooks", batch_size=1,
                     name="handle_webhooks")
 def handle_webhooks(event: Any) -> dict[str, Any]:
@@ -48,12 +40,12 @@ def handle_webhooks(event: Any) -> dict[str, Any]:
 handle_webhooks.crm_sets_visibility = True  # type: ignore[attr-defined]
 
 
-@app.schedule(Rate(1, unit=Rate.HOURS), name="notification_digests")
-def notification_digests(event: object) -> int:
-    """Email each user who asked for it their unread notifications, once a day."""
-    from chalicelib.notifications import logic  # deferred: only this function needs it
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="resume_workflows")
+def resume_workflows(event: object) -> int:
+    """Continue workflow runs whose wait is over, each once."""
+    from chalicelib.workflows import engine  # deferred: only this function needs it
 
-    return logic.send_digests()
+    return engine.resume_due()
 
 
 @app.on_sqs_message(queue=f"crm-{get_settings().stage}-platform-audit", batch_size=10,
@@ -71,3 +63,11 @@ def export_audit(event: object) -> int:
     from chalicelib.audit import export  # deferred: only this function needs it
 
     return export.export_due_days()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="notification_digests")
+def notification_digests(event: object) -> int:
+    """Email each user who asked for it their unread notifications, once a day."""
+    from chalicelib.notifications import logic  # deferred: only this function needs it
+
+    return logic.send_digests()

@@ -83,6 +83,8 @@ class RouteSpec:
     response: type[BaseModel] | None
     status: int
     summary: str
+    #: the media type of a non-JSON answer (a RawReply: a pixel, a page), else None
+    produces: str | None = None
 
 
 @dataclass
@@ -95,6 +97,8 @@ class ApiRequest:
     query: dict[str, str]
     headers: dict[str, str]
     correlation_id: str
+    #: the body as sent, for the few routes that verify a signature over its exact bytes
+    raw_body: bytes = b""
 
     @property
     def tenant_id(self) -> str:
@@ -213,6 +217,7 @@ class ServiceApi:
         summary: str = "",
         name: str | None = None,
         content_types: list[str] | None = None,
+        produces: str | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
             spec = RouteSpec(
@@ -220,6 +225,7 @@ class ServiceApi:
                 auth=auth, roles=frozenset(roles), api_keys=api_keys, body=body,
                 response=response, status=status,
                 summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
+                produces=produces,
             )
             self.routes.append(spec)
             self.handlers[(path, method)] = handler
@@ -258,9 +264,6 @@ class ServiceApi:
             context.current().source_ip = ((request.context or {}).get("identity") or {}).get(
                 "sourceIp")  # for the audit log: events carry both in their metadata
             context.current().user_agent = headers.get("user-agent")
-            context.current().source_ip = ((request.context or {}).get("identity") or {}).get(
-                "sourceIp")  # for the audit log: events carry both in their metadata
-            context.current().user_agent = headers.get("user-agent")
             observability.bind(
                 self.service, tenant_id=principal.tenant_id, correlation_id=correlation_id
             )
@@ -282,6 +285,7 @@ class ServiceApi:
                 spec=spec, principal=principal, body=body,
                 query=dict(request.query_params or {}), headers=headers,
                 correlation_id=correlation_id,
+                raw_body=raw if isinstance(raw, bytes) else str(raw or "").encode(),
             )
             result = handler(api_request, **params)
             if isinstance(result, RawReply):
@@ -293,10 +297,6 @@ class ServiceApi:
             reply = result if isinstance(result, Reply) else Reply(result)
             status = reply.status or spec.status
             payload = dump(reply.body)
-            if spec.response is not None and principal.tenant_id:
-                from crm_shared.audit import screen_response  # deferred: record routes only
-
-                payload = screen_response(self.service, spec, principal, payload)
             if spec.response is not None and principal.tenant_id:
                 from crm_shared.audit import screen_response  # deferred: record routes only
 

@@ -90,7 +90,12 @@ def _operation(spec: RouteSpec, names: dict[tuple[Any, str], str]) -> dict[str, 
         operation["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"$ref": REF.format(model=names[(spec.body, "validation")])}}}}
     ok: dict[str, Any] = {"description": "Success"}
-    if spec.response is not None and spec.status != 204:
+    if spec.produces is not None:
+        media = spec.produces.split(";")[0].strip()
+        binary = not media.startswith("text/")
+        ok["content"] = {media: {"schema": {"type": "string",
+                                            **({"format": "binary"} if binary else {})}}}
+    elif spec.response is not None and spec.status != 204:
         ok["content"] = {"application/json": {"schema": {
             "$ref": REF.format(model=names[(spec.response, "serialization")])}}}
     responses: dict[str, Any] = {str(spec.status): ok}

@@ -33,7 +33,7 @@ def test_unanswered_invitations_expire_and_signed_in_users_do_not(
     token = tenants.login(prompt["email"], prompt["temporary_password"])
     assert platform.get("/me", token=token).json["status"] == "active"
 
-    assert runtimes["platform"].tick() == ["expire_invitations"]
+    assert "expire_invitations" in runtimes["platform"].tick()
     status = platform.get(f"/users/{late['user_id']}", token=tenant.admin_token).json["status"]
     assert status == "invited", "nothing is due yet"
 

@@ -17,6 +17,7 @@ from crm_shared.auth.roles import ALL_ROLES
 from crm_shared.http import AUTH_OPERATOR, AUTH_PUBLIC, RouteSpec
 from tests.support.client import ApiClient, Tenant, Tenants
 from tests.support.entities import MAKERS
+from tests.support.events import settle
 from tests.support.services import load_app, service_names
 
 
@@ -37,8 +38,12 @@ def sample_body(spec: RouteSpec) -> Any:
 
 
 @pytest.fixture(scope="module")
-def pair(tenants: Tenants) -> tuple[Tenant, Tenant]:
-    return tenants.create("Tenant A"), tenants.create("Tenant B")
+def pair(tenants: Tenants, runtimes: dict[str, Any]) -> tuple[Tenant, Tenant]:
+    """Two provisioned tenants whose TenantProvisioned every service has seen (default
+    pipelines, SLA policies...), as any tenant is a moment after provisioning."""
+    made = tenants.create("Tenant A"), tenants.create("Tenant B")
+    settle(runtimes)
+    return made
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +53,7 @@ def ids_of_a(pair: tuple[Tenant, Tenant], clients: dict[str, ApiClient],
     params = {p for spec in ROUTES for p in PARAM.findall(spec.path)}
     missing = params - set(MAKERS)
     assert not missing, f"add a maker to tests/support/entities.py for: {sorted(missing)}"
-    return {param: MAKERS[param](clients, tenants, tenant_a) for param in params}
+    return {param: MAKERS[param](clients, tenants, tenant_a) for param in sorted(params)}
 
 
 def fill(path: str, ids: dict[str, str]) -> str:

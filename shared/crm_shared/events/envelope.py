@@ -11,7 +11,10 @@ from crm_shared.ids import new_id
 
 
 class EventMetadata(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown metadata is ignored, not refused: a producer deployed before its consumers
+    may add a field (source_ip did) without their rejecting every event it sends."""
+
+    model_config = ConfigDict(extra="ignore")
 
     event_id: str = Field(description="Unique per event; consumers deduplicate on it.")
     tenant_id: str

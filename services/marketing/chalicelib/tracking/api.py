@@ -26,7 +26,7 @@ def _page(title: str, text: str, form: str = "") -> RawReply:
                     headers=NO_STORE)
 
 
-@api.route("/t/o/{token}", "GET", auth=AUTH_PUBLIC)
+@api.route("/t/o/{token}", "GET", auth=AUTH_PUBLIC, produces="image/gif")
 def track_open(req: ApiRequest, token: str) -> RawReply:
     """The open pixel: a 1x1 GIF; the first open counts."""
     from chalicelib.tracking import logic
@@ -35,7 +35,7 @@ def track_open(req: ApiRequest, token: str) -> RawReply:
     return RawReply(PIXEL, "image/gif", headers=NO_STORE)
 
 
-@api.route("/t/c/{token}", "GET", auth=AUTH_PUBLIC)
+@api.route("/t/c/{token}", "GET", auth=AUTH_PUBLIC, status=302)
 def track_click(req: ApiRequest, token: str) -> RawReply:
     """Redirect to the link the message held at this token's index (302)."""
     from chalicelib.tracking import logic
@@ -44,7 +44,7 @@ def track_click(req: ApiRequest, token: str) -> RawReply:
     return RawReply(b"", "text/plain", status=302, headers={"Location": url, **NO_STORE})
 
 
-@api.route("/t/u/{token}", "GET", auth=AUTH_PUBLIC)
+@api.route("/t/u/{token}", "GET", auth=AUTH_PUBLIC, produces="text/html")
 def unsubscribe_page(req: ApiRequest, token: str) -> RawReply:
     """A page with one button: link scanners fetch GETs, so only the POST unsubscribes."""
     from chalicelib.tracking import logic
@@ -54,7 +54,8 @@ def unsubscribe_page(req: ApiRequest, token: str) -> RawReply:
                  '<form method="post"><button type="submit">Unsubscribe</button></form>')
 
 
-@api.route("/t/u/{token}", "POST", auth=AUTH_PUBLIC, content_types=FORM_TYPES)
+@api.route("/t/u/{token}", "POST", auth=AUTH_PUBLIC, content_types=FORM_TYPES,
+           produces="text/html")
 def unsubscribe(req: ApiRequest, token: str) -> RawReply:
     """One-click unsubscribe (List-Unsubscribe-Post) and the page's button."""
     from chalicelib.tracking import logic

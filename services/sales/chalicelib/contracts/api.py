@@ -51,13 +51,13 @@ def list_contracts(req: ApiRequest) -> ContractPage:
 
 
 @api.route("/contracts/settings", "GET", roles=ALL_ROLES, response=ContractSettings)
-def get_settings(req: ApiRequest) -> ContractSettings:
+def get_contract_settings(req: ApiRequest) -> ContractSettings:
     return ContractSettings(**logic.settings(req.tenant_id))
 
 
 @api.route("/contracts/settings", "PUT", roles=ADMINS, body=ContractSettings,
            response=ContractSettings)
-def put_settings(req: ApiRequest) -> ContractSettings:
+def put_contract_settings(req: ApiRequest) -> ContractSettings:
     """`notice_days`: when ContractExpiring is announced before each contract's end."""
     return ContractSettings(**logic.put_settings(req.tenant_id, req.body.model_dump()))
 

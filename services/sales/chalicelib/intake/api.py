@@ -58,13 +58,13 @@ def delete_connector(req: ApiRequest, connector_key: str) -> None:
 
 
 @api.route("/orders/settings", "GET", roles=MANAGERS, response=IntakeSettings)
-def get_settings(req: ApiRequest) -> IntakeSettings:
+def get_order_settings(req: ApiRequest) -> IntakeSettings:
     return IntakeSettings(**logic.settings(req.tenant_id))
 
 
 @api.route("/orders/settings", "PUT", roles=ADMINS, body=IntakeSettings,
            response=IntakeSettings)
-def put_settings(req: ApiRequest) -> IntakeSettings:
+def put_order_settings(req: ApiRequest) -> IntakeSettings:
     """`cart_abandon_hours`: how long a cart waits for its order before CartAbandoned."""
     return IntakeSettings(**logic.put_settings(req.tenant_id, req.body.model_dump()))
 
@@ -73,6 +73,5 @@ def put_settings(req: ApiRequest) -> IntakeSettings:
 def ingest(req: ApiRequest, connector_key: str) -> IngestOut:
     """A shop's order or cart webhook, signed `X-Signature: sha256=<HMAC of the raw body>`
     with the connector's secret (401 and nothing stored otherwise). Replays change nothing."""
-    request = api.blueprint.current_request
-    raw = (request.raw_body or b"") if request is not None else b""
-    return IngestOut(**logic.ingest(connector_key, raw, req.headers.get("x-signature")))
+    return IngestOut(**logic.ingest(connector_key, req.raw_body,
+                                    req.headers.get("x-signature")))
