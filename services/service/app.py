@@ -16,7 +16,7 @@ from crm_shared.http import create_app
 # the literal /tickets/<word> paths come before /tickets/{ticket_id}
 app = create_app(SERVICE, "chalicelib.stats.api", "chalicelib.config.api",
                  "chalicelib.routing.api", "chalicelib.sla.api", "chalicelib.inbound.api",
-                 "chalicelib.tickets.api")
+                 "chalicelib.tickets.api", "chalicelib.surveys.api")
 handle_events, publish_outbox = wire_events(app, SERVICE, "chalicelib.consumers")
 
 
@@ -34,3 +34,11 @@ def handle_inbound_email(event: Any) -> dict[str, Any]:
     from chalicelib.inbound import consumer  # deferred: only this function needs it
 
     return consumer.process_batch(event.to_dict())
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="send_nps_surveys")
+def send_nps_surveys(event: object) -> int:
+    """Send the NPS surveys that fell due (per contact, every interval; DUE index)."""
+    from chalicelib.surveys import schedule  # deferred: only this function needs it
+
+    return schedule.run()

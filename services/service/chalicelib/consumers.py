@@ -26,4 +26,5 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
 from chalicelib.inbound import handlers as _inbound_handlers  # noqa: E402,F401
 from chalicelib.routing import handlers as _routing_handlers  # noqa: E402,F401
 from chalicelib.stats import handlers as _stats_handlers  # noqa: E402,F401
+from chalicelib.surveys import handlers as _survey_handlers  # noqa: E402,F401
 from chalicelib.tickets import handlers as _ticket_handlers  # noqa: E402,F401
