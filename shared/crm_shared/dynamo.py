@@ -6,10 +6,11 @@ always through `tenant_key`, so no item is reachable without its tenant.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.expressions.update import Action
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from crm_shared.settings import get_settings
@@ -43,6 +44,27 @@ GSI3 = index_class("GSI3")
 DueIndex = index_class("DUE")  # sparse: only items with work due at `DUESK` (an ISO time)
 
 
+class TenantIndex(GlobalSecondaryIndex[Any]):
+    """`TENANT`: every item of one tenant, one Query away (`TENANTPK` = the tenant id,
+    `TENANTSK` = `PK#SK`), keys only. Sparse: set on every write by `BaseItem` (and by
+    `tenant_index_actions` for updates), so offboarding purges a tenant without a Scan."""
+
+    class Meta:
+        index_name = "TENANT"
+        projection = KeysOnlyProjection()
+
+    TENANTPK = UnicodeAttribute(hash_key=True)
+    TENANTSK = UnicodeAttribute(range_key=True)
+
+
+def tenant_of_key(pk: str) -> str | None:
+    """The tenant a `T#<tenant>#...` key belongs to (None for `_system` or a foreign shape)."""
+    if not pk.startswith("T#"):
+        return None
+    tenant_id = pk[2:].split("#", 1)[0]
+    return tenant_id if tenant_id and tenant_id != SYSTEM_TENANT else None
+
+
 def table_meta(service: str) -> type:
     """A PynamoDB `Meta` for the service's table, from the validated settings."""
     settings = get_settings()
@@ -73,11 +95,57 @@ class BaseItem(Model):
     DUEPK = UnicodeAttribute(null=True)
     DUESK = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    TENANTPK = UnicodeAttribute(null=True)
+    TENANTSK = UnicodeAttribute(null=True)
 
     gsi1 = GSI1()
     gsi2 = GSI2()
     gsi3 = GSI3()
     due = DueIndex()
+    tenant_index = TenantIndex()
+
+    #: False for records that outlive their tenant's offboarding (the operator's tenant
+    #: record, offboarding reports): they never enter the TENANT index.
+    tenant_indexed: ClassVar[bool] = True
+
+    def index_tenant(self) -> str | None:
+        """The tenant this item belongs to for offboarding: its key's tenant, or, for a
+        `_system` item that points at a tenant (claims, form/site/connector keys, provider
+        references), the `tenant_id` it carries."""
+        if not type(self).tenant_indexed or not isinstance(self.PK, str):
+            return None
+        owner = tenant_of_key(self.PK)
+        if owner is None and self.PK.startswith(f"T#{SYSTEM_TENANT}#"):
+            pointed = getattr(self, "tenant_id", None) if "tenant_id" in self.get_attributes() \
+                else None
+            if isinstance(pointed, str) and pointed and pointed != SYSTEM_TENANT:
+                owner = pointed
+        return owner
+
+    def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        """Every put (save, transactions, batch writes) goes through here: fill the TENANT
+        index attributes first."""
+        owner = self.index_tenant()
+        if owner is not None:
+            self.TENANTPK, self.TENANTSK = owner, f"{self.PK}#{self.SK}"
+        return super().serialize(null_check=null_check)
+
+    def update(self, actions: list[Action], condition: Any = None, *,
+               add_version_condition: bool = True) -> Any:
+        """An UpdateItem may create the item (ADD counters): it sets the index too."""
+        return super().update([*actions, *tenant_index_actions(self, actions)], condition,
+                              add_version_condition=add_version_condition)
+
+
+def tenant_index_actions(item: BaseItem, actions: list[Action]) -> list[Action]:
+    """The SET actions that put an updated (possibly created) item in the TENANT index;
+    none when the item has no tenant or the actions set those attributes already."""
+    owner = item.index_tenant()
+    if owner is None:
+        return []
+    if any(str(action.values[0]) == "TENANTPK" for action in actions):
+        return []
+    return [type(item).TENANTPK.set(owner), type(item).TENANTSK.set(f"{item.PK}#{item.SK}")]
 
 
 class WideItem(BaseItem):

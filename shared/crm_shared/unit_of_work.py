@@ -18,6 +18,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from crm_shared.dynamo import BaseItem, tenant_index_actions
 from crm_shared.errors import Conflict, PreconditionFailed
 from crm_shared.events.envelope import Event, envelope_for
 from crm_shared.events.outbox import outbox_item_class
@@ -71,6 +72,8 @@ class UnitOfWork:
         self, item: Model, actions: list[Action], condition: Condition | None = None,
         label: str = "item",
     ) -> None:
+        if isinstance(item, BaseItem):  # an update may create the item: index it (TENANT)
+            actions = [*actions, *tenant_index_actions(item, actions)]
         self._ops["update"].append((label, (item, actions, condition)))
 
     def delete(self, item: Model, condition: Condition | None = None, label: str = "item") -> None:
