@@ -25,7 +25,7 @@ from crm_shared.context import Principal
 from crm_shared.errors import NotFound, PreconditionFailed, ValidationFailed
 from crm_shared.events.contacts_events import ConsentChanged
 from crm_shared.ids import is_id, new_id
-from crm_shared.unit_of_work import TransactionConflict
+from crm_shared.unit_of_work import TransactionConflict, UnitOfWork
 
 MOVE_BATCH = 40  # history entries moved per transaction (a put and a delete each)
 MAX_MERGE_HOPS = 10
@@ -98,7 +98,10 @@ def set_consent(principal: Principal, tenant_id: str, contact_id: str, channel: 
 
 
 def _write(tenant_id: str, contact_id: str, channel: str, statement: Statement,
-           current: ConsentItem | None, actor: str) -> ConsentItem:
+           current: ConsentItem | None, actor: str,
+           into: UnitOfWork | None = None) -> ConsentItem:
+    """The statement's writes; into a caller's unit of work (a consumer's, committed with
+    its idempotency marker) when given, else in a transaction of its own."""
     changed_at = clock.iso()
     fields = {"status": statement.status, "legal_basis": statement.legal_basis,
               "source": statement.source, "obtained_at": statement.obtained_at,
@@ -107,16 +110,19 @@ def _write(tenant_id: str, contact_id: str, channel: str, statement: Statement,
                                   current.version if current else None, **fields)
     history = repository.new_history(tenant_id, contact_id, channel, **fields)
     pk, sk = contact_store.contact_keys(tenant_id, contact_id)
+    uow = into if into is not None else repository.unit_of_work()
+    uow.check(ContactItem, pk, sk, ContactItem.deleted == False,  # noqa: E712
+              label="contact")
+    uow.put(item, label="version")
+    uow.put(history, condition=ConsentHistoryItem.SK.does_not_exist(), label="history")
+    uow.emit(ConsentChanged(contact_id=contact_id, channel=channel,
+                            status=statement.status, legal_basis=statement.legal_basis,
+                            obtained_from=statement.source, changed_at=changed_at),
+             tenant_id)
+    if into is not None:
+        return item
     try:
-        with repository.unit_of_work() as uow:
-            uow.check(ContactItem, pk, sk, ContactItem.deleted == False,  # noqa: E712
-                      label="contact")
-            uow.put(item, label="version")
-            uow.put(history, condition=ConsentHistoryItem.SK.does_not_exist(), label="history")
-            uow.emit(ConsentChanged(contact_id=contact_id, channel=channel,
-                                    status=statement.status, legal_basis=statement.legal_basis,
-                                    obtained_from=statement.source, changed_at=changed_at),
-                     tenant_id)
+        uow.commit()
     except TransactionConflict as conflict:
         if "contact" in conflict.labels:
             raise NotFound("no such contact") from conflict
@@ -141,12 +147,14 @@ def channel_detail(principal: Principal, tenant_id: str, contact_id: str, channe
 
 
 def record_unsubscribe(tenant_id: str, contact_id: str, channel: str, source: str,
-                       occurred_at: str | None = None) -> ConsentItem | None:
+                       occurred_at: str | None = None,
+                       into: UnitOfWork | None = None) -> ConsentItem | None:
     """Marketing's Unsubscribed, applied by a consumer: the channel becomes `unsubscribed`.
 
     Safe to call again (an unsubscribed channel stays as it is) and late (a statement made
     after `occurred_at` wins). A merged contact's survivor is unsubscribed instead; an
     erased, deleted or unknown contact is skipped (None): there is nobody left to ask.
+    With `into` the writes join that unit of work (a consumer's) instead of committing.
     """
     channel = channel_of(channel)
     target = _live_contact(tenant_id, contact_id)
@@ -159,7 +167,7 @@ def record_unsubscribe(tenant_id: str, contact_id: str, channel: str, source: st
     statement = Statement("unsubscribed", current.legal_basis if current else None,
                           source, at)
     try:
-        return _write(tenant_id, target, channel, statement, current, "system:consent")
+        return _write(tenant_id, target, channel, statement, current, "system:consent", into)
     except NotFound:
         return None
 
