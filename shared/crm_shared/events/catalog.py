@@ -91,8 +91,14 @@ from crm_shared.events.sales_events import (
     TaskDue,
 )
 from crm_shared.events.service_events import (
+    ArticlePublished,
     ContactRequested,
     InboundEmailQuarantined,
+    ReturnApproved,
+    ReturnReceived,
+    ReturnRefunded,
+    ReturnRejected,
+    ReturnReplaced,
     ReturnRequested,
     SlaBreached,
     SurveyResponded,
@@ -126,6 +132,8 @@ CATALOG: dict[str, type[Event]] = {
         JourneyEntered, JourneyCompleted,
         TicketCreated, TicketUpdated, TicketAssigned, TicketStatusChanged, TicketResolved,
         TicketCommented, SlaBreached, SurveyResponded, ReturnRequested,
+        ReturnApproved, ReturnRejected, ReturnReceived, ReturnRefunded, ReturnReplaced,
+        ArticlePublished,
         SurveySent, InboundEmailQuarantined, ContactRequested,
         OrderPlaced, OrderPaid, OrderShipped, OrderDelivered, OrderCancelled, OrderRefunded,
         CartAbandoned, ContractExpiring, ContractRenewed, ContractEnded, TierChanged,

@@ -140,3 +140,47 @@ class ContactRequested(ServiceEvent):
     name: str | None = None
     ticket_id: str | None = None
     channel: str = "email"
+
+
+class ReturnMoved(ServiceEvent):
+    """Base of a return's status steps (not published itself): `request` as the API shows
+    it after the step, `note` what the agent wrote with it."""
+
+    return_id: str
+    order_id: str | None = None
+    external_order_ref: str | None = None
+    contact_id: str | None = None
+    ticket_id: str | None = None
+    note: str | None = None
+    request: dict[str, Any]
+
+
+class ReturnApproved(ReturnMoved):
+    """The return may be sent back (requested -> approved)."""
+
+
+class ReturnRejected(ReturnMoved):
+    """The return was refused (requested -> rejected); final."""
+
+
+class ReturnReceived(ReturnMoved):
+    """The goods arrived back (approved -> received)."""
+
+
+class ReturnRefunded(ReturnMoved):
+    """The customer was refunded (received -> refunded); `request.refund` holds the
+    amount when the agent recorded it. Final."""
+
+
+class ReturnReplaced(ReturnMoved):
+    """A replacement was sent instead of a refund (received -> replaced). Final."""
+
+
+class ArticlePublished(ServiceEvent):
+    """A knowledge-base article went live as version `version_number`; `article` is that
+    version as the public site shows it."""
+
+    article_id: str
+    version_number: int
+    locale: str
+    article: dict[str, Any]
