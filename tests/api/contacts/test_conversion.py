@@ -92,7 +92,7 @@ def test_conversion_creates_contact_and_company_under_sales_ids(
         items = contacts.get(f"/{prefix}/{party}/timeline", token=tenant.admin_token).json[
             "items"]
         assert [(i["entry_id"], i["kind"], i["summary"]) for i in items] == [
-            (data["lead_id"], "lead", "Converted from lead: Ada King")]
+            (data["lead_id"], "lead", "Converted from lead")]
         assert items[0]["source"] == {"service": "sales", "type": "lead", "id": data["lead_id"]}
     listed = contacts.get(f"/companies/{data['company_id']}/contacts",
                           token=tenant.admin_token).json["items"]

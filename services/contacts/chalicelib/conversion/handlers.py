@@ -45,9 +45,9 @@ def convert_lead(event: LeadConverted, ctx: EventContext, uow: UnitOfWork) -> No
     contact_id = _contact(uow, tenant_id, event, lead, owner, company_id)
     if contact_id is None:
         return  # converted already: a replay writes nothing
-    name = " ".join(filter(None, domain.split_name(lead.get("name")).values()))
-    entry = Entry(entry_id=event.lead_id, kind="lead",
-                  summary=f"Converted from lead: {name}" if name else "Converted from lead",
+    # no name in the summary: the entry also lands on the company's timeline, which the
+    # person's erasure does not rewrite
+    entry = Entry(entry_id=event.lead_id, kind="lead", summary="Converted from lead",
                   occurred_at=ctx.occurred_at,
                   source=Source("sales", "lead", event.lead_id), link=f"/leads/{event.lead_id}")
     parties = list(dict.fromkeys(p for p in (contact_id, company_id) if p))

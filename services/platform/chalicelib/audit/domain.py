@@ -86,8 +86,34 @@ def changes(data: dict[str, Any], entity_type: str) -> Changes:
     return {k: {"after": v} for k, v in shown.items()}
 
 
+#: Fields whose values are the person's own data. The log keeps that they changed, never
+#: what they held: entries outlive a GDPR erasure (and their S3 copies are locked), so
+#: they must not hold what erasure removes.
+PERSONAL_FIELDS = frozenset({
+    "name", "first_name", "last_name", "display_name", "email", "emails", "phone", "phones",
+    "address", "addresses", "birthday", "important_dates", "social", "notes", "note", "body",
+    "description", "subject", "comment", "text", "shipping", "customer", "participants",
+    "preferences", "properties", "utm", "lead", "contact", "to", "from_address",
+})
+REDACTED = "[personal data]"
+
+
+def redacted(value: Any, key: str = "") -> Any:
+    """`value` with every personal field's content replaced, at any depth."""
+    if key in PERSONAL_FIELDS and value not in (None, "", [], {}):
+        return REDACTED
+    if isinstance(value, dict):
+        return {k: redacted(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redacted(v, key) for v in value]
+    return value
+
+
 def encoded(value: Changes) -> str:
-    """The changes as stored: JSON, cut to a note when a record is too large to keep."""
+    """The changes as stored (personal values redacted): JSON, cut to a note when a record
+    is too large to keep."""
+    value = {field: {side: redacted(content, field) for side, content in pair.items()}
+             for field, pair in value.items()}
     text = json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
     if len(text.encode()) <= MAX_CHANGES_BYTES:
         return text
