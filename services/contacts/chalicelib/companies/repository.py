@@ -177,3 +177,31 @@ def changes(tenant_id: str, limit: int, since: str | None) -> tuple[list[Company
     return change_page(CompanyItem.gsi1, _list_pk(tenant_id), CompanyItem.GSI1SK,
                        f"{tenant_id}:company_changes", since, limit,
                        lambda item: f"{item.updated_at}#{item.company_id}")
+
+
+def domain_owners(tenant_id: str, domains: list[str]) -> dict[str, str]:
+    """domain -> the company claiming it, for those claimed: consistent BatchGetItem, 100 a
+    request (the CSV import's upsert by domain)."""
+    wanted = {domain_pk(tenant_id, d): d for d in set(domains)}
+    pks, found = sorted(wanted), {}
+    for start in range(0, len(pks), 100):
+        for entry in CompanyEntryItem.batch_get([(pk, CLAIM) for pk in pks[start:start + 100]],
+                                                consistent_read=True):
+            found[wanted[entry.PK]] = str(entry.company_id)
+    return found
+
+
+def named(tenant_id: str, name: str, limit: int = 3) -> list[str]:
+    """Ids of live companies with this name (case-insensitive): one Query of name entries."""
+    found, _ = entries(tenant_id, name_pk(tenant_id), limit, None, f"{name.strip().lower()}#")
+    return [str(e.company_id) for e in found]
+
+
+def get_consistent(tenant_id: str, company_ids: list[str]) -> dict[str, CompanyItem]:
+    """Records by id read consistently, BatchGetItem of up to 100 keys (missing left out)."""
+    keys = [company_keys(tenant_id, c) for c in dict.fromkeys(company_ids)]
+    found: dict[str, CompanyItem] = {}
+    for start in range(0, len(keys), 100):
+        for item in CompanyItem.batch_get(keys[start:start + 100], consistent_read=True):
+            found[item.company_id] = item
+    return found

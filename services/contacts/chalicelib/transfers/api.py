@@ -34,7 +34,8 @@ def import_out(job: JobItem, with_upload: bool = False) -> ImportOut:
         import_id=job.job_id, object_type=job.object_type, status=job.status,
         source=job.source, total=int(job.total), processed=int(job.processed),
         created=int(job.created), updated=int(job.updated), skipped=int(job.skipped),
-        failed=int(job.failed), reason=job.reason, created_at=job.created_at,
+        failed=int(job.failed), linked=int(job.linked or 0), reason=job.reason,
+        created_at=job.created_at,
         started_at=job.started_at, finished_at=job.finished_at,
         error_report_url=importer.error_report_url(job), upload=upload)
 

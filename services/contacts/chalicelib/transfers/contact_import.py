@@ -5,6 +5,9 @@ Cost per row (DynamoDB requests): the upsert lookups are one consistent BatchGet
 the claims of every email and phone stay unique and each contact commits with its
 ContactCreated event; a matched row is one PATCH (GetItem + TransactWriteItems).
 
+An `external_id` column is the import's own: a key item of the transfers feature, written
+with a new contact, maps it to the contact (upsert_key `external_id`).
+
 Redelivery-safe: a new row's contact id is derived from (import, row number), so the
 second attempt at a row finds its own contact (the put or the claim fails on it) and
 counts it as created instead of creating it twice.
@@ -25,6 +28,7 @@ from chalicelib.contacts import repository as contacts
 from chalicelib.contacts.models import ContactEntryItem
 from chalicelib.contacts.schemas import ContactCreate, ContactFields
 from chalicelib.transfers import contact_rows
+from chalicelib.transfers import repository as transfers
 from crm_shared import clock
 from crm_shared.contact_data import normalize_email, normalize_phone
 from crm_shared.context import Principal
@@ -65,6 +69,7 @@ class NewRow:
     doc: dict[str, Any]
     entries: domain.Entries
     key: str | None
+    external_id: str | None = None
 
 
 def row_contact_id(import_id: str, created_ms: int, number: int) -> str:
@@ -87,9 +92,9 @@ class ChunkWriter:
     def run(self, rows: list[tuple[int, list[str]]]) -> None:
         self.counts["processed"] += len(rows)
         parsed = [p for p in (self._parse(n, cells) for n, cells in rows) if p is not None]
-        found = self._lookup([key for _, _, key in parsed if key])
+        found = self._lookup([key for _, _, key, _ in parsed if key])
         seen: set[str] = set()
-        for number, payload, key in parsed:
+        for number, payload, key, external_id in parsed:
             match = found.get(key) if key else None
             if key and key in seen:  # an earlier row of this chunk may have created it
                 self._flush()
@@ -101,7 +106,7 @@ class ChunkWriter:
             elif match:
                 self._update(number, payload, *match)
             else:
-                self._create(number, payload, key)
+                self._create(number, payload, key, external_id)
         self._flush()
 
     def _own_id(self, number: int) -> str:
@@ -114,7 +119,7 @@ class ChunkWriter:
                 error["field"], self.spec.mapping), error["field"], error["message"]))
 
     def _parse(self, number: int, cells: list[str]) -> tuple[int, dict[str, Any],
-                                                             str | None] | None:
+                                                             str | None, str | None] | None:
         if len(cells) != len(self.spec.header):
             self.counts["failed"] += 1
             self.errors.append(RowError(number, "", "", f"has {len(cells)} cells; the header "
@@ -123,6 +128,7 @@ class ChunkWriter:
         index = {name: i for i, name in enumerate(self.spec.header)}
         values = {target: cells[index[column]].strip() for column, target in
                   self.spec.mapping.items() if cells[index[column]].strip()}
+        external_id = values.pop("external_id", None)
         try:
             payload = contact_rows.payload(self.spec.tenant_id, values)
             region = str(tenancy.settings_of(self.spec.tenant_id)["default_phone_region"])
@@ -138,17 +144,28 @@ class ChunkWriter:
             key = "email:" + payload["emails"][0]["address"]
         elif self.spec.upsert_key == "phone" and payload.get("phones"):
             key = "phone:" + payload["phones"][0]["number"]
-        return number, payload, key
+        elif self.spec.upsert_key == "external_id" and external_id:
+            key = "external_id:" + external_id
+        return number, payload, key, external_id
 
     # -- matches -----------------------------------------------------------------------
 
     def _lookup(self, keys: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         """key -> (contact id, record) of the claims that exist: BatchGetItem, 100 a time."""
         wanted = {}
+        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        external = [k.partition(":")[2] for k in set(keys) if k.startswith("external_id:")]
+        if external:
+            ids = transfers.external_keys(self.spec.tenant_id, "contact", external)
+            records = contacts.get_many(self.spec.tenant_id, list(ids.values()))
+            for value, contact_id in ids.items():
+                item = records.get(contact_id)
+                found["external_id:" + value] = (contact_id, logic.record(item)
+                                                 if item is not None else {})
         for key in set(keys):
             kind, _, value = key.partition(":")
-            wanted[contacts.claim_pk(self.spec.tenant_id, KINDS[kind], value)] = key
-        found: dict[str, tuple[str, dict[str, Any]]] = {}
+            if kind in KINDS:
+                wanted[contacts.claim_pk(self.spec.tenant_id, KINDS[kind], value)] = key
         pks = sorted(wanted)
         for start in range(0, len(pks), BATCH_GET):
             batch = [(pk, contacts.CLAIM) for pk in pks[start:start + BATCH_GET]]
@@ -176,7 +193,8 @@ class ChunkWriter:
 
     # -- new rows ----------------------------------------------------------------------
 
-    def _create(self, number: int, payload: dict[str, Any], key: str | None) -> None:
+    def _create(self, number: int, payload: dict[str, Any], key: str | None,
+                external_id: str | None = None) -> None:
         principal, tenant_id = self.spec.principal, self.spec.tenant_id
         try:  # what logic.create does before it writes, step by step
             cmd = validate(ContactCreate, payload)
@@ -189,10 +207,11 @@ class ChunkWriter:
             return
         entries = domain.entries_of(doc)
         claims = {("EMAIL", e) for e in entries.emails} | {("PHONE", p) for p in entries.phones}
-        size = 3 + len(claims) + len(entries.tags)  # record, name entry, outbox + the rest
+        size = 3 + len(claims) + len(entries.tags) + (1 if external_id else 0)
         if claims & self.pending_claims or self.pending_items + size > MAX_ITEMS:
             self._flush()
-        self.pending.append(NewRow(number, self._own_id(number), doc, entries, key))
+        self.pending.append(NewRow(number, self._own_id(number), doc, entries, key,
+                                   external_id))
         self.pending_claims |= claims
         self.pending_items += size
 
@@ -207,6 +226,10 @@ class ChunkWriter:
                 shown = logic.record(item) | {"version": 1}
                 contacts.write_entries(uow, self.spec.tenant_id, row.contact_id, shown, None,
                                        row.entries)
+                if row.external_id:
+                    transfers.claim_external_key(uow, self.spec.tenant_id, "contact",
+                                                 row.external_id, row.contact_id,
+                                                 f"external_id:{row.external_id}")
                 uow.emit(ContactCreated(contact_id=row.contact_id, contact=shown),
                          self.spec.tenant_id)
             try:
@@ -223,7 +246,9 @@ class ChunkWriter:
         by_number = {row.number: row for row in rows}
         by_claim = {f"{kind}:{value}": row for row in rows
                     for kind, values in (("email", row.entries.emails),
-                                         ("phone", row.entries.phones)) for value in values}
+                                         ("phone", row.entries.phones),
+                                         ("external_id", [row.external_id] if row.external_id
+                                          else [])) for value in values}
         for label in labels:
             row = by_number.get(int(label[4:])) if label.startswith("row:") else \
                 by_claim.get(label)
@@ -240,7 +265,8 @@ class ChunkWriter:
             elif owner and label == row.key:  # created meanwhile by another chunk: update it
                 self._update(row.number, _as_payload(row.doc), *owner)
             else:
-                field = "emails[0].address" if kind == "email" else "phones[0].number"
+                field = {"email": "emails[0].address", "phone": "phones[0].number"}.get(
+                    kind, "external_id")
                 self._fail(row.number, Problem.for_field(
                     field, f"already belongs to contact {owner[0] if owner else '?'}"))
         if not settled:

@@ -13,8 +13,8 @@ from chalicelib.properties import store
 from crm_shared.errors import ValidationFailed
 
 FIELDS = ("first_name", "last_name", "email", "phone", "title", "lifecycle_stage", "tags",
-          "owner_id", "team_id", "company_id", "source", "birthday")
-UPSERT_KEYS = ("email", "phone")
+          "owner_id", "team_id", "company_id", "source", "birthday", "external_id")
+UPSERT_KEYS = ("email", "phone", "external_id")
 LIST_SEPARATOR = ";"
 TRUE, FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0"}
 

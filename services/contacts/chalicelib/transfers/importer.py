@@ -8,6 +8,11 @@ its rows and ADDs its counts with a chunk marker in one transaction, so a redeli
 chunk counts nothing twice; the chunk that completes the count merges the error report
 and emits ImportCompleted under a status condition, so exactly once.
 
+Companies (`object_type: "company"`) take one more step: once every chunk is counted, the
+job turns `linking` and one `company_link` message per chunk sets the parents of the rows
+with `subsidiary_of` (company_import.py), counted once per chunk like the first pass; the
+last of them completes the job.
+
 Encoding: inline CSV that is not UTF-8 is a 422 naming `csv`. An uploaded file that is not
 UTF-8 fails the whole job with the offset of the first bad byte: a wrongly encoded file
 would otherwise import every accented name garbled, which is worse than importing nothing.
@@ -20,8 +25,9 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.config import files_bucket, s3_client
-from chalicelib.transfers import contact_rows, csvfile, jobs
+from chalicelib.transfers import company_rows, contact_rows, csvfile, jobs
 from chalicelib.transfers import repository as repo
+from chalicelib.transfers.company_import import CompanyChunkWriter, LinkWriter
 from chalicelib.transfers.contact_import import ChunkWriter, ImportSpec, RowError
 from chalicelib.transfers.models import JobItem
 from crm_shared import clock, context
@@ -37,7 +43,7 @@ UPLOAD_URL_SECONDS = 3600
 REPORT_URL_SECONDS = 900
 HEADER_BYTES = 64 * 1024
 ERROR_COLUMNS = ("row", "column", "field", "error")
-OBJECT_TYPES = ("contact",)
+OBJECT_TYPES = ("contact", "company")
 
 
 def _put(key: str, body: bytes) -> None:
@@ -66,9 +72,9 @@ def presigned(method: str, key: str, seconds: int, **params: Any) -> str:
 def check_request(tenant_id: str, object_type: str, mapping: dict[str, str],
                   upsert_key: str | None) -> None:
     if object_type not in OBJECT_TYPES:
-        raise ValidationFailed.for_field("object_type", "only contact imports are available "
-                                         "yet (companies arrive with the companies routes)")
-    contact_rows.check_mapping(tenant_id, mapping, upsert_key)
+        raise ValidationFailed.for_field("object_type", f"one of {', '.join(OBJECT_TYPES)}")
+    rows = company_rows if object_type == "company" else contact_rows
+    rows.check_mapping(tenant_id, mapping, upsert_key)
 
 
 def check_header(names: list[str], mapping: dict[str, str], field: str) -> None:
@@ -202,17 +208,58 @@ def chunk(message: jobs.Message) -> None:
     data = _get(key, f"bytes={message['start']}-{message['end'] - 1}")
     spec = _spec(job)
     context.current().principal = spec.principal  # events name the importing user
-    writer = ChunkWriter(spec)
+    writer: ChunkWriter | CompanyChunkWriter = CompanyChunkWriter(spec) \
+        if job.object_type == "company" else ChunkWriter(spec)
     writer.run(list(csvfile.rows_of(data, message["first_row"])))
     if writer.errors:
         _put(repo.error_part_key(tenant_id, import_id, index), _error_rows(writer.errors))
+    links = writer.links if isinstance(writer, CompanyChunkWriter) else None
     try:
         with repo.unit_of_work() as uow:
-            repo.count_chunk(uow, job, index, dict(writer.counts))
+            repo.count_chunk(uow, job, index, dict(writer.counts), links)
     except TransactionConflict as conflict:
         if "chunk_done" not in conflict.labels:
             raise
     finish(tenant_id, import_id)
+
+
+@jobs.handler("company_link")
+def link(message: jobs.Message) -> None:
+    """Set the parents of one chunk's `subsidiary_of` rows and count them once; the last
+    chunk's second pass completes the job."""
+    tenant_id, import_id, index = message["tenant_id"], message["job_id"], message["chunk"]
+    job = repo.get_job(tenant_id, "import", import_id, consistent=True)
+    if job is None or job.status not in ("running", "linking"):
+        return
+    if repo.get_marker(repo.link_marker(tenant_id, import_id, index)) is None:
+        marker = repo.get_marker(repo.chunk_marker(tenant_id, import_id, index))
+        spec = _spec(job)
+        context.current().principal = spec.principal
+        writer = LinkWriter(spec)
+        writer.run(list((marker.links if marker else None) or []))
+        if writer.errors:
+            _put(repo.link_error_part_key(tenant_id, import_id, index),
+                 _error_rows(writer.errors))
+        try:
+            with repo.unit_of_work() as uow:
+                repo.count_links(uow, job, index, writer.linked, len(writer.errors))
+        except TransactionConflict as conflict:
+            if "chunk_done" not in conflict.labels:
+                raise
+    finish(tenant_id, import_id)
+
+
+def _start_links(job: JobItem) -> None:
+    """Queue the second pass (again, if two chunks finish at once: it is idempotent),
+    then mark the job `linking`."""
+    jobs.send(*[{"kind": "company_link", "tenant_id": job.tenant_id, "job_id": job.job_id,
+                 "chunk": n, "correlation_id": context.current().correlation_id}
+                for n in range(int(job.chunks_total or 0))])
+    try:
+        repo.set_job(job, condition=JobItem.status == "running", status="linking")
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def _chunk_done(tenant_id: str, import_id: str, index: int) -> bool:
@@ -247,8 +294,12 @@ def _merge_error_report(job: JobItem) -> str:
 def finish(tenant_id: str, import_id: str) -> None:
     """Complete the job when every chunk is counted: one status change, one event."""
     job = repo.get_job(tenant_id, "import", import_id, consistent=True)
-    if job is None or job.status != "running" or job.chunks_total is None or \
-            job.chunks_done < job.chunks_total:
+    if job is None or job.status not in ("running", "linking") or job.chunks_total is None \
+            or job.chunks_done < job.chunks_total:
+        return
+    if job.object_type == "company" and job.links_done < job.chunks_total:
+        if job.status == "running":
+            _start_links(job)
         return
     report = _merge_error_report(job) if job.failed else None
     actions = [JobItem.status.set("completed"), JobItem.finished_at.set(clock.iso())]
@@ -256,7 +307,7 @@ def finish(tenant_id: str, import_id: str) -> None:
         actions.append(JobItem.error_report.set(report))
     try:
         with repo.unit_of_work() as uow:
-            uow.update(job, actions, condition=JobItem.status == "running", label="finish")
+            uow.update(job, actions, condition=JobItem.status == job.status, label="finish")
             uow.emit(ImportCompleted(import_id=import_id, object_type=job.object_type,
                                      total=int(job.total), created=int(job.created),
                                      updated=int(job.updated), skipped=int(job.skipped),

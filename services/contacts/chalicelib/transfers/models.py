@@ -18,7 +18,7 @@ class JobItem(ContactsItem):
     tenant_id = UnicodeAttribute()
     kind = UnicodeAttribute()  # import | export
     object_type = UnicodeAttribute()
-    status = UnicodeAttribute()  # pending | running | completed | failed
+    status = UnicodeAttribute()  # pending | running | linking (companies) | completed | failed
     request = JSONAttribute(default=dict)  # the validated request (mapping, fields, filter ...)
     principal = JSONAttribute(default=dict)  # who asked: the chunks act as them
     source = UnicodeAttribute(null=True)  # inline | upload
@@ -35,6 +35,8 @@ class JobItem(ContactsItem):
     failed = NumberAttribute(default=0)
     chunks_total = NumberAttribute(null=True)
     chunks_done = NumberAttribute(default=0)
+    links_done = NumberAttribute(default=0)  # a company import's second pass, per chunk
+    linked = NumberAttribute(default=0)  # companies whose parent the second pass set
     error_report = UnicodeAttribute(null=True)  # S3 key of the merged error CSV
     result = UnicodeAttribute(null=True)  # S3 key of an export's CSV
     cursor = UnicodeAttribute(null=True)  # where an export's next part starts
@@ -45,3 +47,13 @@ class ChunkDoneItem(ContactsItem):
 
     job_id = UnicodeAttribute()
     chunk = NumberAttribute()
+    # a company chunk's rows with `subsidiary_of`, for the second pass:
+    # [[row, company_id, the cell, the company's parent_id after the first pass], ...]
+    links = JSONAttribute(null=True)
+
+
+class ExternalKeyItem(ContactsItem):
+    """The record an imported row's external_id became (a company or a contact): written
+    with the record, so a redelivery or a later import of the same file finds it."""
+
+    record_id = UnicodeAttribute()

@@ -18,7 +18,10 @@ class ImportIn(Payload):
     object_type: ObjectType
     format: Literal["csv"] = "csv"
     mapping: dict[str, str] = Field(min_length=1, max_length=200)
-    upsert_key: Literal["email", "phone", "domain", "external_id"] | None = None
+    upsert_key: Literal["email", "phone", "domain", "external_id", "name"] | None = Field(
+        default=None, description="What matches a row to an existing record: contacts by "
+        "email, phone or external_id; companies by domain, external_id or name (by default "
+        "domain, then name).")
     csv: str | None = Field(default=None, max_length=MAX_INLINE_CHARS)
     upload: bool = False
 
@@ -49,6 +52,8 @@ class ImportOut(BaseModel):
     updated: int = 0
     skipped: int = 0
     failed: int = 0
+    linked: int = Field(default=0, description="Companies whose parent the second pass set "
+                        "from `subsidiary_of`.")
     reason: str | None = None
     created_at: str
     started_at: str | None = None
