@@ -233,42 +233,44 @@ def seed_contacts(demo: Demo) -> None:
 SECTORS = {"technolgy": "technology"}  # the data set's own misspelling, mended on the way in
 
 
-def seed_companies(demo: Demo) -> dict[str, str]:
-    """accounts.csv as companies, then `subsidiary_of` as parent_id in a second pass.
+def account_companies() -> str:
+    """accounts.csv as a company import's CSV: the sector mended, revenue (USD millions in
+    the data set) in whole dollars, the sector as a tag too."""
+    import io
+    from decimal import Decimal
 
-    Idempotent: companies are matched by name, and a parent already set is left alone.
-    """
     with (DATA_DIR / "accounts.csv").open(encoding="utf-8", newline="") as handle:
         accounts = list(csv.DictReader(handle))
-    token = demo.token()
-    ids = {c["name"]: c["company_id"] for c in demo.api.every("/companies", token)}
-    created = 0
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["name", "industry", "employees", "annual_revenue", "tags",
+                     "subsidiary_of"])
     for account in accounts:
-        if account["account"] in ids:
-            continue
         sector = SECTORS.get(account["sector"], account["sector"])
-        body = {
-            "name": account["account"], "industry": sector,
-            "employees": int(account["employees"]),
-            # revenue is in USD millions; money is minor units
-            "annual_revenue": {"amount": round(float(account["revenue"]) * 100_000_000),
-                               "currency": "USD"},
-            "tags": [sector],
-        }
-        reply = demo.api.call("POST", "/companies", body, token=token, ok=(201,)).body
-        ids[account["account"]] = reply["company_id"]
-        created += 1
-    linked = 0
-    for account in accounts:
-        parent = account["subsidiary_of"].strip()
-        if not parent or parent not in ids:
-            continue
-        path = f"/companies/{ids[account['account']]}"
-        current = demo.api.call("GET", path, token=token).body
-        if current.get("parent_id") != ids[parent]:
-            demo.api.call("PATCH", path, {"parent_id": ids[parent]}, token=token)
-            linked += 1
-    print(f"companies from accounts.csv: {created} created, {linked} subsidiaries linked")
+        revenue = Decimal(account["revenue"]) * 1_000_000 if account["revenue"] else ""
+        writer.writerow([account["account"], sector, account["employees"], revenue, sector,
+                         account["subsidiary_of"].strip()])
+    return out.getvalue()
+
+
+def seed_companies(demo: Demo) -> dict[str, str]:
+    """accounts.csv as companies through POST /imports (object_type company): matched by
+    name, so a second run creates nothing; `subsidiary_of` becomes parent_id in the import's
+    second pass, once every row exists."""
+    mapping = {"name": "name", "industry": "industry", "employees": "employees",
+               "annual_revenue": "annual_revenue", "tags": "tags",
+               "subsidiary_of": "subsidiary_of"}
+    token = demo.token()
+    job = demo.api.call("POST", "/imports", {
+        "object_type": "company", "format": "csv", "mapping": mapping, "upsert_key": "name",
+        "csv": account_companies()}, token=token, ok=(202,)).body
+    done = wait_for_import(demo, job["import_id"])
+    if done["status"] != "completed":
+        raise DemoError(f"the companies import failed: {done.get('reason')}")
+    ids = {c["name"]: c["company_id"] for c in demo.api.every("/companies", token)}
+    print(f"companies from accounts.csv: {done['created']} created, {done['updated']} "
+          f"updated, {done['skipped']} unchanged, {done['failed']} failed, "
+          f"{done['linked']} subsidiaries linked")
     acme = ids.get("Acme Corporation")
     if acme:
         tree = demo.api.call("GET", f"/companies/{acme}/hierarchy?depth=2", token=token).body

@@ -15,7 +15,8 @@ from crm_shared.settings import get_settings
 
 app = create_app(SERVICE, "chalicelib.api", "chalicelib.webhooks.api",
                  "chalicelib.permissions.api", "chalicelib.workflows.api",
-                 "chalicelib.notifications.api", "chalicelib.audit.api")
+                 "chalicelib.notifications.api", "chalicelib.audit.api",
+                 "chalicelib.offboarding.api")
 handle_events, publish_outbox = wire_events(app, SERVICE, "chalicelib.consumers")
 
 

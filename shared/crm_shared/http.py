@@ -335,6 +335,7 @@ class ServiceApi:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("send `Authorization: Bearer <ID token>` or `X-Api-Key`")
         claims = verify_id_token(token.strip())
+        _refuse_offboarded(self.service, claims.tenant_id)
         return Principal(
             kind="user", tenant_id=claims.tenant_id, subject=claims.user_id,
             roles=claims.roles, team_ids=claims.team_ids, email=claims.email,
@@ -346,6 +347,7 @@ class ServiceApi:
         if stored is None or stored.revoked:
             raise Unauthorized("the API key is not valid")
         api_keys.verify(presented, stored.secret_hash)
+        _refuse_offboarded(self.service, stored.tenant_id)
         if not spec.api_keys:
             raise Forbidden("this route is for signed-in users, not API keys")
         return Principal(
@@ -375,6 +377,13 @@ def _remember(idem: IdempotencyKey, status: int, payload: Any, headers: dict[str
     except Exception:  # noqa: BLE001 - logged; the committed result is still the answer
         observability.logger(service).warning("could not store an idempotent response",
                                               exc_info=True)
+
+
+def _refuse_offboarded(service: str, tenant_id: str | None) -> None:
+    """A token or API key of an offboarded tenant is refused (crm_shared.offboarding)."""
+    from crm_shared.offboarding import refuse_offboarded  # deferred: consumer machinery
+
+    refuse_offboarded(service, tenant_id)
 
 
 def _operator(headers: dict[str, str], request: Request) -> Principal:

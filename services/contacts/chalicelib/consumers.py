@@ -7,11 +7,13 @@ from crm_shared.events.builtin import subscribe_api_keys
 from crm_shared.events.consumer import Consumer, EventContext
 from crm_shared.events.platform_events import TenantProvisioned
 from crm_shared.field_permissions import subscribe_field_permissions
+from crm_shared.offboarding import subscribe_offboarding
 from crm_shared.unit_of_work import UnitOfWork
 
 consumer = Consumer(SERVICE)
 subscribe_api_keys(consumer)
 subscribe_field_permissions(consumer)
+subscribe_offboarding(consumer, bucket_env=("CRM_FILES_BUCKET",))  # purge a deleted tenant
 
 
 @consumer.on(TenantProvisioned)

@@ -26,6 +26,7 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
 # Features' handlers register on import (each module imports `consumer` from here).
 from chalicelib.audit import handlers as _audit_handlers  # noqa: E402
 from chalicelib.notifications import handlers as notification_handlers  # noqa: E402,F401
+from chalicelib.offboarding import handlers as _offboarding  # noqa: E402,F401
 from chalicelib.webhooks import handlers as webhook_handlers  # noqa: E402,F401
 from chalicelib.workflows import handlers as _workflow_handlers  # noqa: E402,F401
 

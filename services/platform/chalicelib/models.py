@@ -19,6 +19,7 @@ class PlatformItem(BaseItem):
 
 
 class TenantItem(PlatformItem):
+    tenant_indexed = False  # the operator's record outlives the tenant's offboarding
     tenant_id = UnicodeAttribute()
     name = UnicodeAttribute()
     plan = UnicodeAttribute()

@@ -67,6 +67,8 @@ from crm_shared.events.platform_events import (
     TeamChanged,
     TenantDeleted,
     TenantProvisioned,
+    TenantPurged,
+    TenantPurgeProgressed,
     UserInvited,
     UserUpdated,
 )
@@ -116,7 +118,7 @@ CATALOG: dict[str, type[Event]] = {
     cls.detail_type(): cls
     for cls in (
         TenantProvisioned, TenantDeleted, UserInvited, UserUpdated, TeamChanged,
-        ApiKeyCreated, ApiKeyRevoked,
+        ApiKeyCreated, ApiKeyRevoked, TenantPurgeProgressed, TenantPurged,
         ContactCreated, ContactUpdated, ContactDeleted, ContactMerged, ContactErased,
         CompanyCreated, CompanyUpdated, CompanyDeleted, CompanyMerged,
         RelationshipCreated, RelationshipDeleted, InteractionLogged, ConsentChanged,

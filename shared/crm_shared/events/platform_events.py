@@ -71,3 +71,32 @@ class ApiKeyCreated(PlatformEvent):
 
 class ApiKeyRevoked(PlatformEvent):
     key_id: str
+
+
+class OffboardingEvent(Event):
+    """Offboarding's own traffic: it travels under the `_system` tenant (the offboarded
+    tenant is in the data), so its outbox items and consumed markers outlive the purge."""
+
+    source = "crm.offboarding"
+
+
+class TenantPurgeProgressed(OffboardingEvent):
+    """One page of `service`'s purge of an offboarded tenant is done; that service's own
+    consumer continues from `cursor` (crm_shared.offboarding). Counts are running totals."""
+
+    tenant_id: str
+    service: str
+    phase: str = Field(description="items, verify (a pass from the start) or objects")
+    page: int = Field(ge=0)
+    cursor: dict[str, str] | None = None
+    items_deleted: int = Field(default=0, ge=0)
+    objects_deleted: int = Field(default=0, ge=0)
+
+
+class TenantPurged(OffboardingEvent):
+    """`service` holds nothing of the offboarded tenant any more: the platform's report."""
+
+    tenant_id: str
+    service: str
+    items_deleted: int = Field(ge=0)
+    objects_deleted: int = Field(ge=0)

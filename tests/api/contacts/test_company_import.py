@@ -252,3 +252,36 @@ def test_contacts_upsert_by_external_id(contacts: ApiClient, tenant: Tenant,
     found = contacts.post("/contacts/search", {"filter_groups": [{"filters": [
         {"field": "last_name", "operator": "eq", "value": ref}]}]}, token=tenant.admin_token)
     assert [c["first_name"] for c in found.json["items"]] == ["Anne"], found.json
+
+
+def test_the_demo_accounts_import_twice_and_keep_acmes_hierarchy(
+    contacts: ApiClient, tenants: Tenants, runtimes: dict[str, Any], jobs_runtime: Any
+) -> None:
+    """What `make demo` sends (infra/local/demo.py): a second run creates nothing."""
+    from infra.local.demo import account_companies
+
+    demo = tenants.create("Demo accounts")
+    settle(runtimes)
+    body = {"object_type": "company", "upsert_key": "name", "csv": account_companies(),
+            "mapping": {"name": "name", "industry": "industry", "employees": "employees",
+                        "annual_revenue": "annual_revenue", "tags": "tags",
+                        "subsidiary_of": "subsidiary_of"}}
+    results = []
+    for _ in range(2):
+        reply = contacts.post("/imports", body, token=demo.admin_token)
+        assert reply.status == 202, reply.json
+        drain(jobs_runtime)
+        results.append(status(contacts, demo, reply.json["import_id"]))
+    first, second = results
+    assert (first["total"], first["created"], first["failed"]) == (85, 85, 0), first
+    assert first["linked"] > 0
+    assert (second["created"], second["updated"], second["skipped"], second["failed"],
+            second["linked"]) == (0, 0, 85, 0, 0), second
+    made = companies_named(contacts, demo, "")
+    acme = made["Acme Corporation"]
+    assert acme["industry"] == "technology"
+    assert acme["annual_revenue"] == {"amount": 110_004_000_000, "currency": "USD"}
+    tree = contacts.get(f"/companies/{acme['company_id']}/hierarchy?depth=1",
+                        token=demo.admin_token).json
+    assert sorted(n["name"] for n in tree["descendants"]) == [
+        "Bluth Company", "Codehow", "Donquadtech", "Iselectrics"]
