@@ -112,7 +112,7 @@ def _on_lead(uow: UnitOfWork, tenant_id: str, lead_id: str, action: dict[str, An
             uow.emit(LeadAssigned(lead_id=lead_id, owner_id=owner,
                                   team_id=item.doc.get("team_id")), tenant_id)
         return {"owner_id": owner, "changed": changed}
-    tags = _tags(item.doc, action)
+    tags = LeadFields.model_validate({"tags": _tags(item.doc, action)}).tags or []  # <= 20
     return {"tags": tags, "changed": leads.stage_save(uow, item, {"tags": tags or None})}
 
 

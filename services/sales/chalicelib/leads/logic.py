@@ -46,6 +46,8 @@ def normalized(fields: dict[str, Any]) -> dict[str, Any]:
         out["source"] = out["source"].lower()
     if "utm" in out and out["utm"] is not None:
         out["utm"] = {k: v for k, v in out["utm"].items() if v is not None}
+    if "tags" in out and not out["tags"]:
+        out["tags"] = None  # no tags is stored as none
     return out
 
 

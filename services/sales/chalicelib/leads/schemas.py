@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crm_shared.validation import Payload
 
@@ -14,6 +15,8 @@ Text = Field(default=None, max_length=200)
 USER_ID = r"^usr_[0-9A-Z]{26}$"
 TEAM_ID = r"^tea_[0-9A-Z]{26}$"
 SOURCE = r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,49}$"
+TAG = r"[a-z0-9][a-z0-9 _.-]{0,49}"  # as contacts' tags (and workflows' add_tag)
+MAX_TAGS = 20
 
 
 class Utm(Payload):
@@ -40,6 +43,19 @@ class LeadFields(Payload):
     owner_id: str | None = Field(default=None, pattern=USER_ID)
     team_id: str | None = Field(default=None, pattern=TEAM_ID)
     status: WritableStatus | None = None
+    tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: list[str] | None) -> list[str] | None:
+        """Trimmed, lowercase, each once, sorted; shaped like contacts' tags."""
+        if tags is None:
+            return None
+        tags = sorted({t.strip().lower() for t in tags})
+        for index, tag in enumerate(tags):
+            if not re.fullmatch(TAG, tag):
+                raise ValueError(f"tag {index} ({tag!r}): letters, digits, space _ . - only")
+        return tags
 
 
 class LeadCreate(LeadFields):
@@ -63,6 +79,7 @@ class LeadOut(BaseModel):
     owner_id: str | None = None
     team_id: str | None = None
     status: str
+    tags: list[str] = Field(default_factory=list)
     duplicate_of: str | None = None
     assignment_status: str | None = None
     assignment_note: str | None = None
