@@ -19,7 +19,8 @@ from crm_shared.http import create_app
 # each feature declares its literal sub-paths (/segments/preview, /campaigns/stats) before
 # its /{id} routes; tracking is eager (its one-click POST takes a form body)
 app = create_app(SERVICE, "chalicelib.segments.api", "chalicelib.templates.api",
-                 "chalicelib.campaigns.api", "chalicelib.suppressions.api", tracking_api)
+                 "chalicelib.campaigns.api", "chalicelib.suppressions.api",
+                 "chalicelib.journeys.api", tracking_api)
 handle_events, publish_outbox = wire_events(app, SERVICE, "chalicelib.consumers")
 handle_jobs = register_jobs(app)
 
@@ -54,3 +55,11 @@ def launch_scheduled(event: object) -> int:
     from chalicelib.campaigns import logic as campaigns
 
     return campaigns.launch_due()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="run_journeys")
+def run_journeys(event: object) -> int:
+    """Continue the journey enrollments whose wait is over, each step once."""
+    from chalicelib.journeys import runner
+
+    return runner.run_due()

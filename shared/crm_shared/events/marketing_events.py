@@ -103,17 +103,21 @@ class Unsubscribed(MarketingEvent):
 
 
 class JourneyEntered(MarketingEvent):
-    """A contact entered a journey (declared for journeys; not published yet)."""
+    """A contact entered a journey; marketing runs its first steps on this event, so an
+    acknowledged entry always starts."""
 
     journey_id: str
     contact_id: str
     entered_at: str
+    enrollment_id: str | None = None
 
 
 class JourneyCompleted(MarketingEvent):
-    """A contact finished a journey (declared for journeys; not published yet)."""
+    """A contact left a journey: `outcome` is completed (the last step), exited (an exit
+    step or a branch with nowhere to go) or a reason it had to stop."""
 
     journey_id: str
     contact_id: str
     completed_at: str
     outcome: str | None = None
+    enrollment_id: str | None = None
