@@ -22,8 +22,10 @@ app = create_app(
     "chalicelib.assignment.api", "chalicelib.forms.api", "chalicelib.scoring.api",
     "chalicelib.leads.api", "chalicelib.conversion.api", "chalicelib.tasks.api",
     "chalicelib.opportunities.api", "chalicelib.approvals.api",
-    # /orders/stats, /orders/recommendations, /orders/customers/... before /orders/{order_id}
-    "chalicelib.customer_value.api", "chalicelib.intake.api", "chalicelib.orders.api",
+    # /orders/stats, /orders/recommendations, /orders/customers/..., /orders/imports before
+    # /orders/{order_id}
+    "chalicelib.customer_value.api", "chalicelib.intake.api", "chalicelib.order_imports.api",
+    "chalicelib.orders.api",
     "chalicelib.loyalty.api",
     # /contracts/settings before /contracts/{contract_id}
     "chalicelib.contracts.api",

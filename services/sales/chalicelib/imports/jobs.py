@@ -1,4 +1,4 @@
-"""The sales service's jobs queue (opportunity import chunks), on crm_shared.jobs.
+"""The sales service's jobs queue (opportunity and order import chunks), on crm_shared.jobs.
 
 `register(app)` adds `handle_jobs` with the import's chunk handler loaded.
 """
@@ -14,4 +14,4 @@ queue = JobQueue(SERVICE)
 
 
 def register(app: Any) -> Any:
-    return queue.register(app, "chalicelib.imports.chunks")
+    return queue.register(app, "chalicelib.imports.chunks", "chalicelib.order_imports.logic")

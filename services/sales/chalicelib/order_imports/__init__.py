@@ -1,0 +1,1 @@
+"""Order CSV imports: POST /orders/imports, chunked over the sales jobs queue."""
