@@ -137,7 +137,10 @@ class RawReply:
 
 
 def _too_large() -> PayloadTooLarge:
-    return PayloadTooLarge(f"the body exceeds {MAX_BODY_BYTES} bytes")
+    """Inline CSV is the usual culprit: say where large files go instead."""
+    return PayloadTooLarge(f"the body exceeds {MAX_BODY_BYTES} bytes; upload a large file "
+                           "with POST /imports and `upload: true` (a presigned S3 URL) "
+                           "instead of sending it inline")
 
 
 def etag(version: int | None) -> str:
