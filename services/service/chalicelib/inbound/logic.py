@@ -77,7 +77,8 @@ def peek(data: bytes) -> Headers:
             found.tenant_id = tenant_id
         found.subject = " ".join(str(msg.get("subject") or "").split())[:300] or None
         found.message_id = str(msg.get("message-id") or "").strip()[:500] or None
-        addresses = msg.get("from").addresses if msg.get("from") is not None else ()
+        header = msg.get("from")
+        addresses = header.addresses if header is not None else ()
         found.sender = next((a.addr_spec.lower() for a in addresses if a.addr_spec), None)
     except Exception:  # noqa: BLE001 - a header too broken to read names nothing
         pass

@@ -159,7 +159,8 @@ def body_text(msg: EmailMessage) -> str:
 
 
 def _attachments(msg: EmailMessage) -> tuple[list[Attachment], int]:
-    found, dropped = [], 0
+    found: list[Attachment] = []
+    dropped = 0
     for part in msg.iter_attachments():
         if not isinstance(part, EmailMessage) or part.is_multipart():
             continue

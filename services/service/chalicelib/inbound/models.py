@@ -25,7 +25,7 @@ class InboundItem(ServiceItem):
     outcome = UnicodeAttribute()
     sender = UnicodeAttribute(null=True)
     raw_key = UnicodeAttribute(null=True)
-    attachment_keys = ListAttribute(of=UnicodeAttribute, default=list)
+    attachment_keys = ListAttribute[str](default=list)
     received_at = UnicodeAttribute()
 
 
@@ -49,7 +49,7 @@ class SenderItem(ServiceItem):
     tenant_id = UnicodeAttribute()
     email = UnicodeAttribute()
     contact_id = UnicodeAttribute(null=True)
-    pending_ticket_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    pending_ticket_ids = ListAttribute[str](default=list)
     requested = BooleanAttribute(default=False)
     version = VersionAttribute()
 
@@ -59,5 +59,5 @@ class ContactEmailsItem(ServiceItem):
 
     tenant_id = UnicodeAttribute()
     contact_id = UnicodeAttribute()
-    emails = ListAttribute(of=UnicodeAttribute, default=list)
+    emails = ListAttribute[str](default=list)
     contact_version = NumberAttribute(default=0)  # the newest contact version projected
