@@ -16,7 +16,8 @@ from crm_shared.http import create_app
 # the literal /tickets/<word> paths come before /tickets/{ticket_id}
 app = create_app(SERVICE, "chalicelib.stats.api", "chalicelib.config.api",
                  "chalicelib.routing.api", "chalicelib.sla.api", "chalicelib.inbound.api",
-                 "chalicelib.tickets.api", "chalicelib.surveys.api", "chalicelib.kb.api")
+                 "chalicelib.tickets.api", "chalicelib.surveys.api", "chalicelib.kb.api",
+                 "chalicelib.returns.api")
 handle_events, publish_outbox = wire_events(app, SERVICE, "chalicelib.consumers")
 
 

@@ -42,9 +42,22 @@ def _site_key(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -
     return str(made.json["site_key"])
 
 
+def _return(clients: dict[str, ApiClient], tenants: Tenants, tenant: Tenant) -> str:
+    service = clients["service"]
+    ticket = service.post("/tickets", {"subject": "Isolation return", "type": "return"},
+                          token=tenant.admin_token)
+    assert ticket.status == 201, ticket.json
+    made = service.post("/returns", {
+        "ticket_id": ticket.json["ticket_id"], "external_order_ref": "ISO-1",
+        "lines": [{"sku": "ISO", "quantity": 1, "reason": "other"}]}, token=tenant.admin_token)
+    assert made.status == 201, made.json
+    return str(made.json["return_id"])
+
+
 MAKERS: dict[str, Maker] = {
     "article_id": _article,
     "number": _number,
     "category_id": _category,
     "site_key": _site_key,
+    "return_id": _return,
 }
