@@ -20,6 +20,7 @@ from crm_shared.context import Principal
 from crm_shared.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from crm_shared.events.sales_events import LeadCreated, LeadDeleted, LeadUpdated
 from crm_shared.ids import is_id, new_id
+from crm_shared.mentions import mention_event
 from crm_shared.unit_of_work import TransactionConflict, UnitOfWork
 
 
@@ -147,8 +148,18 @@ def create(principal: Principal, tenant_id: str, fields: dict[str, Any],
            reject_duplicate: bool = False) -> LeadItem:
     uow = repository.unit_of_work()
     item = stage_create(uow, principal, tenant_id, fields, reject_duplicate)
+    _emit_mentions(uow, principal, tenant_id, item, None)
     _commit(uow, tenant_id, item.doc)
     return item
+
+
+def _emit_mentions(uow: UnitOfWork, principal: Principal, tenant_id: str, item: LeadItem,
+                   notes_before: str | None) -> None:
+    """UserMentioned for the users the saved notes newly @mention (platform notifications)."""
+    event = mention_event("sales", "lead", item.lead_id, item.doc.get("notes"),
+                          principal.subject if principal.kind == "user" else None, notes_before)
+    if event is not None:
+        uow.emit(event, tenant_id)
 
 
 def stage_save(uow: UnitOfWork, item: LeadItem, changes: dict[str, Any],
@@ -198,7 +209,9 @@ def update(principal: Principal, tenant_id: str, lead_id: str, fields: dict[str,
         changes["assignment_note"] = None
     domain.require_identity({**item.doc, **changes})
     uow = repository.unit_of_work()
+    notes_before = item.doc.get("notes")
     if stage_save(uow, item, changes):
+        _emit_mentions(uow, principal, tenant_id, item, notes_before)
         _commit(uow, tenant_id, item.doc)
     return item
 

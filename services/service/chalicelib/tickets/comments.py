@@ -21,6 +21,7 @@ from crm_shared.context import Principal
 from crm_shared.errors import Conflict, PreconditionFailed, ValidationFailed
 from crm_shared.events.service_events import TicketCommented
 from crm_shared.ids import new_id
+from crm_shared.mentions import mention_event
 
 ATTEMPTS = 3
 
@@ -84,5 +85,10 @@ def _add(principal: Principal, tenant_id: str, ticket_id: str, body: CommentIn) 
     uow.emit(TicketCommented(ticket_id=item.ticket_id, comment_id=comment.comment_id,
                              public=public, comment=shown(comment),
                              ticket=logic.pending_record(item)), tenant_id)
+    mentioned = None if customer else mention_event(  # a customer's words notify no one
+        "service", "comment", comment.comment_id, comment.body,
+        principal.subject if principal.kind == "user" else None, parent_id=item.ticket_id)
+    if mentioned is not None:
+        uow.emit(mentioned, tenant_id)
     uow.commit()
     return comment
