@@ -27,3 +27,4 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
 from chalicelib.audience import handlers as _audience_handlers  # noqa: E402,F401
 from chalicelib.campaigns import planner as _campaign_planner  # noqa: E402,F401
 from chalicelib.journeys import handlers as _journey_handlers  # noqa: E402,F401
+from chalicelib.roi import handlers as _roi_handlers  # noqa: E402,F401

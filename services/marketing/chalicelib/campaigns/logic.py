@@ -30,7 +30,8 @@ def record(item: CampaignItem) -> dict[str, Any]:
             if item.throttle_per_minute else None,
             "status": item.status, "launch_id": item.launch_id,
             "launched_at": item.launched_at, "completed_at": item.completed_at,
-            "stats": stats, "created_at": item.created_at, "updated_at": item.updated_at,
+            "stats": stats, "cost": item.cost, "created_at": item.created_at,
+            "updated_at": item.updated_at,
             "version": int(item.rev or 1)}
 
 
@@ -79,10 +80,34 @@ def create(tenant_id: str, cmd: CampaignCreate) -> CampaignItem:
         segment_ids=list(dict.fromkeys(cmd.segment_ids)), template_id=cmd.template_id,
         sender_identity_id=cmd.sender_identity_id, send_at=_send_at(sent),
         throttle_per_minute=cmd.throttle_per_minute, status="draft", created_at=now,
-        updated_at=now)
+        updated_at=now, cost=sent.get("cost"))
     _check_refs(tenant_id, item)
     with repository.unit_of_work() as uow:
         uow.put(item, condition=CampaignItem.PK.does_not_exist(), label="campaign")
+        _cost_totals(uow, item, None, item.cost)
+    return item
+
+
+def _cost_totals(uow: UnitOfWork, item: CampaignItem, before: dict[str, Any] | None,
+                 after: dict[str, Any] | None) -> None:
+    from chalicelib.roi import logic as roi
+
+    roi.cost_changed(uow, item, before, after)
+
+
+def _update_cost(item: CampaignItem, expected: int, cost: dict[str, Any] | None
+                 ) -> CampaignItem:
+    """The cost alone, at any status: an update (never a put), so the counters the senders
+    and tracking add meanwhile are kept."""
+    before, item.cost = item.cost, cost
+    item.rev, item.updated_at = expected + 1, clock.iso()
+    uow = repository.unit_of_work()
+    uow.update(item, [CampaignItem.cost.set(cost) if cost else CampaignItem.cost.remove(),
+                      CampaignItem.rev.set(item.rev),
+                      CampaignItem.updated_at.set(item.updated_at)],
+               condition=CampaignItem.rev == expected, label="version")
+    _cost_totals(uow, item, before, cost)
+    uow.commit()
     return item
 
 
@@ -106,8 +131,13 @@ def update(tenant_id: str, campaign_id: str, cmd: CampaignFields,
     if if_match is not None and if_match != expected:
         raise PreconditionFailed("the campaign changed since you read it",
                                  code="version_mismatch")
-    domain.require(item.status, domain.EDITABLE, "edited")
     sent = cmd.model_dump(exclude_unset=True)
+    if set(sent) == {"cost"}:
+        return _update_cost(item, expected, sent["cost"])
+    domain.require(item.status, domain.EDITABLE, "edited")
+    before = item.cost
+    if "cost" in sent:
+        item.cost = sent["cost"]
     for name in ("name", "template_id", "sender_identity_id", "throttle_per_minute"):
         if name in sent:
             setattr(item, name, sent[name])
@@ -118,7 +148,10 @@ def update(tenant_id: str, campaign_id: str, cmd: CampaignFields,
     if not item.name:
         raise ValidationFailed.for_field("name", "may not be empty")
     _check_refs(tenant_id, item)
-    _save(item, expected)
+    uow = repository.unit_of_work()
+    _save(item, expected, uow)
+    _cost_totals(uow, item, before, item.cost)
+    uow.commit()
     return item
 
 
@@ -206,11 +239,17 @@ def set_status(tenant_id: str, campaign_id: str, action: str) -> CampaignItem:
     return item
 
 
-def count(tenant_id: str, campaign_id: str, uow: UnitOfWork, **deltas: int) -> None:
-    """Add to the campaign's counters inside `uow` (only while the campaign exists)."""
+def count(tenant_id: str, campaign_id: str, uow: UnitOfWork, channel: str | None = None,
+          **deltas: int) -> None:
+    """Add to the campaign's counters inside `uow` (only while the campaign exists), and to
+    its channel's totals when `channel` is given (the ROI aggregates)."""
+    from chalicelib.roi import logic as roi
+
     actions = [getattr(CampaignItem, name).add(delta) for name, delta in deltas.items()]
     uow.update(repository.key(tenant_id, campaign_id), actions,
                condition=CampaignItem.PK.exists(), label="campaign_counters")
+    if channel:
+        roi.count_channel(uow, tenant_id, channel, **deltas)
 
 
 def try_complete(tenant_id: str, campaign_id: str) -> bool:

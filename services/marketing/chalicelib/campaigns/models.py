@@ -52,6 +52,9 @@ class CampaignItem(MarketingItem):
     opened = NumberAttribute(default=0)
     clicked = NumberAttribute(default=0)
     unsubscribed = NumberAttribute(default=0)
+    # ROI: what the tenant says it cost ({amount, currency}) and won deals attributed to it
+    cost = JSONAttribute(null=True)
+    conversions = NumberAttribute(default=0)
 
 
 class BatchDoneItem(MarketingItem):

@@ -113,6 +113,10 @@ def _advance(campaign: CampaignItem, chunk: int, recipients: int, batches: int,
     uow = repository.unit_of_work()
     uow.update(repository.key(campaign.tenant_id, campaign.campaign_id), actions,
                condition=CampaignItem.plan_chunk == chunk, label="progress")
+    if recipients:
+        from chalicelib.roi import logic as roi
+
+        roi.count_channel(uow, campaign.tenant_id, campaign.channel, planned=recipients)
     with contextlib.suppress(TransactionConflict):  # a concurrent duplicate counted it
         uow.commit()
     if done:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm_shared.money import Money
 from crm_shared.validation import Payload
 
 SegmentId = Annotated[str, Field(pattern=r"^seg_[0-9A-Z]{26}$")]
@@ -28,6 +29,8 @@ class CampaignFields(Payload):
     schedule: Schedule | None = None
     throttle_per_minute: int | None = Field(default=None, ge=1, le=100_000, description=(
         "At most this many messages a minute for this campaign (the tenant's throttle)."))
+    cost: Money | None = Field(default=None, description=(
+        "What the campaign cost, for its ROI; may be changed after the launch too."))
 
 
 class CampaignCreate(CampaignFields):
@@ -67,6 +70,7 @@ class CampaignOut(BaseModel):
     launched_at: str | None = None
     completed_at: str | None = None
     stats: Stats
+    cost: dict[str, Any] | None = None
     created_at: str
     updated_at: str
     version: int
@@ -85,3 +89,65 @@ class TenantStats(BaseModel):
     campaigns: int
     by_status: dict[str, int]
     totals: Stats
+    channels: dict[str, ChannelRoi] | None = Field(default=None, description=(
+        "With group_by=channel: every campaign's funnel, conversions and ROI per channel, "
+        "from maintained totals."))
+
+
+class Revenue(BaseModel):
+    currency: str
+    amount: int
+
+
+class CampaignRoi(BaseModel):
+    """The funnel from maintained counters (unique opens and clicks: one per recipient),
+    deals won and attributed (source_campaign_id, else a touch in the window), ROI =
+    (revenue - cost) / cost in the cost's currency."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    campaign_id: str
+    channel: str
+    recipients: int
+    sent: int
+    delivered: int
+    bounced: int
+    unique_opens: int
+    unique_clicks: int
+    unsubscribes: int
+    conversions: int
+    revenue: list[Revenue]
+    cost: dict[str, Any] | None = None
+    roi: float | None = None
+    attribution_window_days: int
+
+
+class CurrencyRoi(BaseModel):
+    currency: str | None = None
+    cost: int
+    revenue: int
+    roi: float | None = None
+
+
+class ChannelRoi(BaseModel):
+    recipients: int
+    sent: int
+    delivered: int
+    bounced: int
+    unique_opens: int
+    unique_clicks: int
+    unsubscribes: int
+    conversions: int
+    money: list[CurrencyRoi]
+
+
+class Attribution(Payload):
+    window_days: int = Field(ge=1, le=365, description=(
+        "A won deal counts for the campaign its contact last opened or clicked within this "
+        "many days (unless the deal names its source_campaign_id)."))
+
+
+class AttributionOut(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    window_days: int

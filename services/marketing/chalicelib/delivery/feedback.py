@@ -89,7 +89,8 @@ def _outcome(send: SendItem, attribute: str, counter: str, event: Any) -> str:
     field = getattr(SendItem, attribute)
     uow.update(send, [field.set(clock.iso())], condition=field.does_not_exist(), label="send")
     if send.campaign_id:
-        campaigns.count(send.tenant_id, send.campaign_id, uow, **{counter: 1})
+        campaigns.count(send.tenant_id, send.campaign_id, uow, channel=send.channel,
+                        **{counter: 1})
     uow.emit(event, send.tenant_id)
     try:
         uow.commit()

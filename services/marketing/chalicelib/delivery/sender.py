@@ -77,7 +77,7 @@ def _log() -> Any:
 
 def _count(uow: UnitOfWork, job: Job, **deltas: int) -> None:
     if job.campaign_id:
-        campaigns.count(job.tenant_id, job.campaign_id, uow, **deltas)
+        campaigns.count(job.tenant_id, job.campaign_id, uow, channel=job.channel, **deltas)
 
 
 def _record(job: Job, to: Recipient, **fields: Any) -> SendItem:
