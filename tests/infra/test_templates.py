@@ -191,9 +191,11 @@ def test_provision_creates_the_table(provisioned: dict[str, Any]) -> None:
         "SK": "RANGE",
     }
     indexes = {index["IndexName"]: index for index in table["GlobalSecondaryIndexes"]}
-    assert set(indexes) == {"GSI1", "GSI2", "GSI3", "DUE"}
+    assert set(indexes) == {"GSI1", "GSI2", "GSI3", "DUE", "TENANT"}
     for name, index in indexes.items():
-        assert index["Projection"]["ProjectionType"] == "ALL"
+        # TENANT (offboarding's per-tenant index) needs the keys only
+        assert index["Projection"]["ProjectionType"] == ("KEYS_ONLY" if name == "TENANT"
+                                                         else "ALL")
         assert [k["AttributeName"] for k in index["KeySchema"]] == [f"{name}PK", f"{name}SK"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert table["StreamSpecification"] == {
