@@ -26,9 +26,9 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
 
 # Feature handlers register on `consumer` when imported: keep these at the bottom.
 from chalicelib.inbound import handlers as _inbound_handlers  # noqa: E402,F401
+from chalicelib.kb import handlers as _kb_handlers  # noqa: E402,F401
+from chalicelib.returns import handlers as _return_handlers  # noqa: E402,F401
 from chalicelib.routing import handlers as _routing_handlers  # noqa: E402,F401
 from chalicelib.stats import handlers as _stats_handlers  # noqa: E402,F401
 from chalicelib.surveys import handlers as _survey_handlers  # noqa: E402,F401
 from chalicelib.tickets import handlers as _ticket_handlers  # noqa: E402,F401
-from chalicelib.kb import handlers as _kb_handlers  # noqa: E402,F401
-from chalicelib.returns import handlers as _return_handlers  # noqa: E402,F401
