@@ -63,3 +63,11 @@ def run_journeys(event: object) -> int:
     from chalicelib.journeys import runner
 
     return runner.run_due()
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS), name="reevaluate_segments")
+def reevaluate_segments(event: object) -> int:
+    """Re-evaluate the dynamic segments whose filters are time-relative (created_days_ago)."""
+    from chalicelib.segments import logic as segments
+
+    return segments.reevaluate_due()

@@ -11,6 +11,15 @@ from crm_shared.filters import SearchRequest
 from crm_shared.validation import search_request
 
 KINDS = ("dynamic", "static")
+#: Fields whose value changes by itself as days pass: a filter on one needs re-evaluating.
+TIME_FIELDS = frozenset({"created_days_ago"})
+
+
+def depends_on_time(segment_filter: dict[str, Any] | None) -> bool:
+    """True when the stored filter names a time-relative field (in any group)."""
+    return any(f.get("field") in TIME_FIELDS
+               for group in (segment_filter or {}).get("filter_groups", [])
+               for f in group.get("filters", []))
 
 
 def parse_filter(raw: dict[str, Any]) -> SearchRequest:

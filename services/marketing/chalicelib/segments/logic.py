@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from chalicelib import jobs
@@ -18,6 +19,13 @@ from crm_shared.unit_of_work import TransactionConflict
 
 PREFIX = "seg"
 PREVIEW_LIMIT = 2000  # people a preview reads at most, answering `truncated` beyond
+REEVALUATE_EVERY = timedelta(days=1)
+
+
+def _index_time(item: SegmentItem) -> None:
+    """A filter on time-relative fields drifts: the daily schedule re-evaluates it."""
+    due = clock.now() + REEVALUATE_EVERY if domain.depends_on_time(item.filter) else None
+    repository.schedule_reevaluation(item, due)
 
 
 def record(item: SegmentItem) -> dict[str, Any]:
@@ -63,6 +71,7 @@ def create(tenant_id: str, cmd: SegmentCreate) -> SegmentItem:
                                   updated_at=now)
     if cmd.kind == "dynamic":
         _start_evaluation(item)
+        _index_time(item)
     with repository.unit_of_work() as uow:
         uow.put(item, condition=SegmentItem.PK.does_not_exist(), label="segment")
     if cmd.kind == "dynamic":
@@ -97,6 +106,7 @@ def update(tenant_id: str, segment_id: str, cmd: SegmentFields,
             raise ValidationFailed.for_field("filter", "a dynamic segment needs a filter")
         item.filter = domain.stored(domain.parse_filter(sent["filter"]))
         _start_evaluation(item)
+        _index_time(item)
     for name in ("name", "description"):
         if name in sent:
             setattr(item, name, sent[name])
@@ -188,3 +198,28 @@ def preview(tenant_id: str, cmd: PreviewIn) -> dict[str, Any]:
             break
     return {"count": count, "scanned": scanned, "truncated": position is not None,
             "sample": sample}
+
+
+def reevaluate_due(limit: int = 100) -> int:
+    """Daily: start a fresh evaluation (chunked on the jobs queue) of every dynamic segment
+    whose filter is time-relative, and only those (they alone are on the DUE index)."""
+    from chalicelib.segments.models import SegmentItem as Item
+
+    started = 0
+    for item in repository.due_reevaluations(limit):
+        _start_evaluation(item)
+        repository.schedule_reevaluation(item, clock.now() + REEVALUATE_EVERY)
+        uow = repository.unit_of_work()
+        # an update, not a put: member counts added meanwhile are kept
+        uow.update(item, [Item.evaluation_id.set(item.evaluation_id),
+                          Item.evaluation_status.set("running"), Item.chunk.set(0),
+                          Item.scanned.set(0), Item.DUEPK.set(item.DUEPK),
+                          Item.DUESK.set(item.DUESK)],
+                   condition=Item.DUESK.exists(), label="reevaluate")
+        try:
+            uow.commit()
+        except TransactionConflict:
+            continue  # deleted or changed meanwhile
+        _queue_evaluation(item)
+        started += 1
+    return started

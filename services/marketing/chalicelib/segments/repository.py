@@ -20,6 +20,24 @@ from crm_shared.pagination import query_page
 from crm_shared.unit_of_work import UnitOfWork
 
 SEGMENT = "SEGMENT"
+REEVALUATE_JOB = "segment_reevaluate"  # time-relative dynamic segments, daily, on DUE
+
+
+def schedule_reevaluation(item: SegmentItem, due_at: Any) -> None:
+    """Put a time-relative dynamic segment on the DUE index at `due_at` (None: take it off)."""
+    from crm_shared import schedules
+
+    if due_at is None or item.kind != "dynamic":
+        item.DUEPK = item.DUESK = None
+        return
+    fields = schedules.due_fields(REEVALUATE_JOB, due_at, item.tenant_id, item.segment_id)
+    item.DUEPK, item.DUESK = fields["DUEPK"], fields["DUESK"]
+
+
+def due_reevaluations(limit: int) -> list[SegmentItem]:
+    from crm_shared import schedules
+
+    return schedules.due_items(SegmentItem, REEVALUATE_JOB, limit)
 
 
 def unit_of_work() -> UnitOfWork:
