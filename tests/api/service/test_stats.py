@@ -1,8 +1,11 @@
 """Service metrics from aggregates the consumer keeps: volume, business-time averages and
-p90, SLA attainment, first-contact resolution, reopen rate, backlog; redelivery-safe."""
+p90, SLA attainment, first-contact resolution, reopen rate, backlog, CSAT and NPS answered
+through the real survey links; redelivery-safe."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -10,12 +13,17 @@ from typing import Any
 import pytest
 
 from crm_shared import clock
+from crm_shared.events.contacts_events import ContactCreated
 from crm_shared.events.envelope import envelope_for
 from crm_shared.events.service_events import TicketUpdated
+from crm_shared.ids import new_id
+from crm_shared.messaging import MessageCommand
 from tests.support.client import ApiClient, Tenant, Tenants
 from tests.support.events import put_bus_event, settle
 
 ALWAYS = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+LINK = re.compile(r"^(\d+): \S+\?token=([A-Za-z0-9_-]+)$", re.M)
+ABOUT = re.compile(r"\(ticket (tkt_[0-9A-Z]+)\)")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -121,3 +129,123 @@ def test_another_tenant_reads_only_its_own(service: ApiClient, tenants: Tenants)
     other = tenants.create("Other")
     found = stats(service, other.admin_token)
     assert found["groups"] == [] and found["aggregates_read"] == 0
+
+
+def survey_links(session: Any, tenant: Tenant) -> list[tuple[MessageCommand, dict[str, str]]]:
+    """The tenant's survey messages on marketing's queue (taken off it), each with its
+    one-click tokens by score."""
+    sqs = session.client("sqs")
+    url = sqs.get_queue_url(QueueName="crm-test-marketing-messages")["QueueUrl"]
+    found = []
+    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        for message in got:
+            command = MessageCommand.model_validate_json(message["Body"])
+            if command.tenant_id == tenant.tenant_id:
+                found.append((command, dict(LINK.findall(command.text or ""))))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return found
+
+
+def redeliver_answers(session: Any, queue_url: str) -> int:
+    """Put a second copy of each SurveyResponded waiting on the service's queue (an SQS
+    redelivery: the same event id twice); returns how many."""
+    sqs = session.client("sqs")
+    copied = 0
+    for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
+                                       VisibilityTimeout=0).get("Messages", []):
+        if json.loads(message["Body"]).get("detail-type") == "SurveyResponded":
+            sqs.send_message(QueueUrl=queue_url, MessageBody=message["Body"])
+            copied += 1
+    return copied
+
+
+def by_key(found: dict[str, Any], metric: str) -> dict[str, Any]:
+    return {g["key"]: g[metric] for g in found["groups"]}
+
+
+def test_csat_answers_count_with_their_tickets_once(
+        service: ApiClient, session: Any, tenant: Tenant, runtimes: dict[str, Any],
+        aws: dict[str, Any]) -> None:
+    token, own = tenant.admin_token, {"service": runtimes["service"]}
+    settle(runtimes)
+    survey_links(session, tenant)  # whatever came before
+    made = {}
+    for channel, email in (("email", "ana@example.org"), ("phone", "bob@example.org")):
+        ticket = service.post("/tickets", {
+            "subject": f"csat {channel}", "channel": channel,
+            "assignee_id": tenant.admin_user_id,
+            "properties": {"requester_email": email}}, token=token).json
+        made[channel] = ticket["ticket_id"]
+        resolved = service.patch(f"/tickets/{ticket['ticket_id']}", {"status": "resolved"},
+                                 token=token)
+        assert resolved.status == 200, resolved.json
+    settle(own)  # the service only: marketing must not take the messages first
+    tokens = {ABOUT.findall(c.text or "")[0]: t for c, t in survey_links(session, tenant)}
+    assert sorted(tokens) == sorted(made.values())
+
+    happy = service.post("/surveys/responses", {"token": tokens[made["email"]]["5"]})
+    assert happy.status == 201, happy.json
+    settle(own)
+    meh = service.post("/surveys/responses", {"token": tokens[made["phone"]]["3"]})
+    assert meh.status == 201, meh.json
+    own["service"].pump_stream()  # the answer's event onto the queue ...
+    assert redeliver_answers(session, aws["services"]["service"]["queue_url"]) == 1
+    settle(own)  # ... delivered twice: counted once
+
+    found = stats(service, token)
+    [whole] = found["groups"]
+    assert found["aggregates_read"] == 1  # the answers joined their tickets' day
+    assert whole["csat"] == {"count": 2, "average": 4.0, "satisfied_percent": 50.0}
+    assert whole["nps"] == {"count": 0, "promoters": 0, "detractors": 0, "score": None}
+    channels = by_key(stats(service, token, "group_by=channel"), "csat")
+    assert channels["email"] == {"count": 1, "average": 5.0, "satisfied_percent": 100.0}
+    assert channels["phone"] == {"count": 1, "average": 3.0, "satisfied_percent": 0.0}
+    assert by_key(stats(service, token, "group_by=agent"), "csat")[
+        tenant.admin_user_id]["count"] == 2
+
+    # the answers are part of their tickets' contribution: they move with a reassignment,
+    # and a later ticket change keeps them
+    service.patch(f"/tickets/{made['email']}", {"assignee_id": None}, token=token)
+    settle(own)
+    agents = by_key(stats(service, token, "group_by=agent"), "csat")
+    assert agents[tenant.admin_user_id] == {"count": 1, "average": 3.0,
+                                            "satisfied_percent": 0.0}
+    assert agents["none"]["count"] == 1 and agents["none"]["average"] == 5.0
+    assert stats(service, token)["groups"][0]["csat"] == whole["csat"]
+
+
+def test_nps_answers_count_on_their_day_under_none(
+        service: ApiClient, session: Any, tenant: Tenant, runtimes: dict[str, Any]) -> None:
+    token, own, runtime = tenant.admin_token, {"service": runtimes["service"]}, \
+        runtimes["service"]
+    people = {}
+    for name, score in (("eve", "10"), ("fay", "9"), ("gus", "3")):
+        contact_id = new_id("con")
+        event = ContactCreated(contact_id=contact_id, contact={
+            "contact_id": contact_id, "version": 1,
+            "emails": [{"address": f"{name}@example.org"}]})
+        put_bus_event(session, event.source, event.detail_type(),
+                      envelope_for(event, tenant.tenant_id, "system").model_dump(mode="json"))
+        people[contact_id] = score
+    settle(own)
+    survey_links(session, tenant)
+    clock.advance(91 * 86400)  # their first NPS survey falls due
+    try:
+        runtime.tick()
+        settle(own)
+        sent = {c.to_contact_id: t for c, t in survey_links(session, tenant)
+                if c.variables.get("kind") == "nps"}
+        assert sorted(sent) == sorted(people)
+        for contact_id, score in people.items():
+            reply = service.post("/surveys/responses", {"token": sent[contact_id][score]})
+            assert reply.status == 201, reply.json
+        settle(own)
+        [whole] = stats(service, token)["groups"]  # today's: the detractor's follow-up
+        assert whole["nps"] == {"count": 3, "promoters": 2, "detractors": 1,
+                                "score": round(100 / 3, 2)}
+        assert whole["csat"]["count"] == 0
+        channels = stats(service, token, "group_by=channel")
+        assert by_key(channels, "nps")["none"] == whole["nps"]
+        assert by_key(channels, "volume") == {"email": 1, "none": 0}  # the follow-up
+    finally:
+        clock.reset()

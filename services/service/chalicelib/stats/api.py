@@ -31,9 +31,10 @@ def _day(req: ApiRequest, name: str, default: date) -> date:
 @api.route("/tickets/stats", "GET", roles=ALL_ROLES, response=StatsOut)
 def ticket_stats(req: ApiRequest) -> StatsOut:
     """Volume, first-response and resolution times (average, p90), SLA attainment,
-    first-contact resolution, reopen rate and backlog by age of the tickets created
-    `from`..`to` (default the last 30 days), optionally `group_by` channel, type, team or
-    agent; one Query over the daily aggregates (`aggregates_read` says how many)."""
+    first-contact resolution, reopen rate, backlog by age and CSAT and NPS answers of the
+    tickets created `from`..`to` (default the last 30 days), optionally `group_by` channel,
+    type, team or agent; an answer about no ticket counts on its own day, under `none` when
+    grouped. One Query over the daily aggregates (`aggregates_read` says how many)."""
     today = clock.now().date()
     end = _day(req, "to", today)
     start = _day(req, "from", end - timedelta(days=29))

@@ -1,7 +1,9 @@
 """What a ticket contributes to the metrics, in plain Python.
 
 A ticket counts on the day it was created (a cohort): in the tenant's total and under its
-channel, type, team and agent. Times are the business seconds the SLA clock ran.
+channel, type, team and agent. Times are the business seconds the SLA clock ran. A survey
+answer about a ticket counts with it (its cohort and groups); one about no ticket (NPS)
+counts on the day it was given, in the total and under `none` of each grouping.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ GROUPS = {"all": None, "channel": "channel", "type": "type", "team": "team_id",
           "agent": "assignee_id"}
 UNRESOLVED = frozenset({"new", "open", "pending", "on_hold"})
 AGES = (("0-1d", 1), ("1-3d", 3), ("3-7d", 7), ("7d+", None))
+SATISFIED, PROMOTER, DETRACTOR = 4, 9, 6  # CSAT >= 4; NPS >= 9 and <= 6
 
 
 def bucket(seconds: int) -> int:
@@ -54,14 +57,33 @@ def metrics(ticket: dict[str, Any]) -> dict[str, int]:
     return {k: v for k, v in out.items() if v}
 
 
-def contributions(ticket: dict[str, Any]) -> dict[str, dict[str, int]]:
-    """`{"<group>|<value>": metrics}` for the ticket's creation day."""
-    counts = metrics(ticket)
-    out = {}
-    for group, field in GROUPS.items():
-        value = "all" if field is None else str(ticket.get(field) or "none")
-        out[f"{group}|{value}"] = counts
-    return out
+def survey_metrics(kind: str, score: int) -> dict[str, int]:
+    """What one survey answer adds (nothing for a kind the metrics do not know)."""
+    if kind == "csat":
+        return {k: v for k, v in (("csat_count", 1), ("csat_sum", score),
+                                  ("csat_satisfied", int(score >= SATISFIED))) if v}
+    if kind == "nps":
+        return {k: v for k, v in (("nps_count", 1), ("nps_promoters", int(score >= PROMOTER)),
+                                  ("nps_detractors", int(score <= DETRACTOR))) if v}
+    return {}
+
+
+def plus(counts: dict[str, int], more: dict[str, int]) -> dict[str, int]:
+    return {n: counts.get(n, 0) + more.get(n, 0) for n in set(counts) | set(more)}
+
+
+def keys(ticket: dict[str, Any]) -> list[str]:
+    """The aggregates `<group>|<value>` the ticket counts in (`{}`: a survey about none)."""
+    return [f"{group}|{'all' if field is None else str(ticket.get(field) or 'none')}"
+            for group, field in GROUPS.items()]
+
+
+def contributions(ticket: dict[str, Any],
+                  surveys: dict[str, int] | None = None) -> dict[str, dict[str, int]]:
+    """`{"<group>|<value>": metrics}` for the ticket's creation day, with the counts of
+    the survey answers about it."""
+    counts = plus(metrics(ticket), surveys or {})
+    return {key: counts for key in keys(ticket)}
 
 
 def difference(old: dict[str, dict[str, int]],
@@ -106,8 +128,11 @@ def summary(rows: list[tuple[str, dict[str, int]]], today: str) -> dict[str, Any
         label = next(lbl for lbl, limit in AGES if limit is None or age < limit)
         backlog[label] += counts.get("open", 0)
 
-    def ratio(part: int, whole: int) -> float | None:
-        return round(part / whole, 4) if whole else None
+    def ratio(part: int, whole: int, digits: int = 4) -> float | None:
+        return round(part / whole, digits) if whole else None
+
+    def percent(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 2) if whole else None
 
     sla_total = total["sla_fr_total"] + total["sla_res_total"]
     return {
@@ -127,4 +152,11 @@ def summary(rows: list[tuple[str, dict[str, int]]], today: str) -> dict[str, Any
         "first_contact_resolution_rate": ratio(total["fcr"], total["resolved"]),
         "reopen_rate": ratio(total["reopened"], total["created"]),
         "backlog_by_age": backlog,
+        "csat": {"count": total["csat_count"],
+                 "average": ratio(total["csat_sum"], total["csat_count"], 2),
+                 "satisfied_percent": percent(total["csat_satisfied"], total["csat_count"])},
+        "nps": {"count": total["nps_count"], "promoters": total["nps_promoters"],
+                "detractors": total["nps_detractors"],
+                "score": percent(total["nps_promoters"] - total["nps_detractors"],
+                                 total["nps_count"])},
     }

@@ -24,10 +24,18 @@ def ticket_state(tenant_id: str, ticket_id: str) -> TicketStatsItem:
         return TicketStatsItem(PK=pk, SK=STATS, version=0, contributions={})
 
 
-def save_state(uow: UnitOfWork, item: TicketStatsItem, seen: int) -> None:
-    """Conditional on the version read: two deliveries of one ticket never both apply."""
-    condition = TicketStatsItem.PK.does_not_exist() if not seen else \
-        TicketStatsItem.version == seen
+def save_state(uow: UnitOfWork, item: TicketStatsItem, seen: int, revision: int) -> None:
+    """Conditional on the revision read (an item written before revisions: on the version
+    read): two deliveries of one ticket never both apply, and a survey answer and a ticket
+    change never overwrite each other."""
+    item.revision = revision + 1
+    if revision:
+        condition = TicketStatsItem.revision == revision
+    elif seen:
+        condition = TicketStatsItem.revision.does_not_exist() & (
+            TicketStatsItem.version == seen)
+    else:
+        condition = TicketStatsItem.PK.does_not_exist()
     uow.put(item, condition=condition, label="ticket_stats")
 
 

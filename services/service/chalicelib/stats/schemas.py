@@ -7,6 +7,28 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 
+class CsatStats(BaseModel):
+    """CSAT answers (1-5): how many, their average and the percent satisfied (>= 4)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    count: int
+    average: float | None
+    satisfied_percent: float | None
+
+
+class NpsStats(BaseModel):
+    """NPS answers (0-10): promoters (>= 9), detractors (<= 6) and the score, percent
+    promoters minus percent detractors (-100..100)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    count: int
+    promoters: int
+    detractors: int
+    score: float | None
+
+
 class StatsGroup(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
@@ -20,6 +42,8 @@ class StatsGroup(BaseModel):
     first_contact_resolution_rate: float | None
     reopen_rate: float | None
     backlog_by_age: dict[str, int]
+    csat: CsatStats
+    nps: NpsStats
 
 
 class StatsOut(BaseModel):
