@@ -11,7 +11,7 @@ REGION ?= us-east-1
 BUILD := build/$(SERVICE)/$(STAGE)
 PYTEST_ARGS ?=
 
-.PHONY: help install run demo test lint events bench fuzz package deploy redrive clean
+.PHONY: help install run demo outbox test lint events bench fuzz package deploy redrive clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ run: $(STAMP)  ## run the whole CRM locally on an embedded AWS (moto server), Ct
 
 demo: $(STAMP)  ## against a running `make run`: provision "Demo Co" with a user of each role
 	$(BIN)/python -m infra.local.demo
+
+outbox: $(STAMP)  ## against a running `make run`: the emails it sent (subject, to, tracking links)
+	$(BIN)/python -m infra.local.outbox
 
 test: $(STAMP)  ## run every test suite on moto in-process
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
