@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib import SERVICE
 from chalicelib.pipelines import logic as pipelines
+from crm_shared.directory import subscribe_directory
 from crm_shared.events.builtin import subscribe_api_keys
 from crm_shared.events.consumer import Consumer, EventContext
 from crm_shared.events.platform_events import TenantProvisioned
@@ -14,6 +15,7 @@ from crm_shared.unit_of_work import UnitOfWork
 consumer = Consumer(SERVICE)
 subscribe_api_keys(consumer)
 subscribe_field_permissions(consumer)
+directory = subscribe_directory(consumer)  # users and teams, in the sales table
 subscribe_offboarding(consumer)  # purge a deleted tenant
 
 
@@ -27,7 +29,6 @@ from chalicelib.assignment import handlers as _assignment_handlers  # noqa: E402
 from chalicelib.automation import handlers as _automation_handlers  # noqa: E402,F401
 from chalicelib.contracts import handlers as _contracts_handlers  # noqa: E402,F401
 from chalicelib.customer_value import handlers as _customer_value_handlers  # noqa: E402,F401
-from chalicelib.directory import handlers as _directory_handlers  # noqa: E402,F401
 from chalicelib.leads import handlers as _leads_handlers  # noqa: E402,F401
 from chalicelib.loyalty import handlers as _loyalty_handlers  # noqa: E402,F401
 from chalicelib.opportunities import handlers as _opportunities_handlers  # noqa: E402,F401

@@ -190,7 +190,7 @@ class ChunkWriter:
         if text not in self.known.owners:
             ref = directory.find_user(self.spec.tenant_id, name_or_email)
             user = directory.user(self.spec.tenant_id, ref.user_id) if ref else None
-            teams = user.team_ids if user else ()
+            teams: tuple[str, ...] = user.team_ids if user else ()
             self.known.owners[text] = (ref.user_id, teams[0] if len(teams) == 1 else None) \
                 if ref else None
         return self.known.owners[text]
