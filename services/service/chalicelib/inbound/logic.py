@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.config import repository as tenants
-from chalicelib.inbound import mime, repository, storage, tickets
+from chalicelib.inbound import mime, repository, storage
 from chalicelib.inbound.mime import Mail, Unreadable
 from chalicelib.inbound.models import SenderItem
-from chalicelib.tickets import domain
+from chalicelib.tickets import comments, domain
+from chalicelib.tickets import logic as tickets
 from chalicelib.tickets import repository as ticket_store
 from chalicelib.tickets.models import TicketItem
 from crm_shared import clock, observability
@@ -101,10 +102,12 @@ def accept(stored: storage.Stored, mail: Mail, tenant_id: str, source_bucket: st
     text = mail.text
     if mail.dropped_attachments:
         text += f"\n\n[{mail.dropped_attachments} more attachments were not kept]"
+    text = text or "(no text)"
     uow = repository.unit_of_work()
     ticket, follow_up_of = thread(tenant_id, mail, contact_id)
     if ticket is not None:
-        comment = tickets.stage_customer_comment(uow, ticket, text, contact_id, keys, ACTOR)
+        comment = comments.stage_comment(uow, ticket, text, ACTOR, customer=True,
+                                         author_contact_id=contact_id, attachments=keys)
         outcome = "reply"
     else:
         properties: dict[str, str | None] = {"follow_up_of": follow_up_of}
@@ -115,8 +118,9 @@ def accept(stored: storage.Stored, mail: Mail, tenant_id: str, source_bucket: st
             "subject": mail.subject, "description": mail.text or None, "channel": "email",
             "contact_id": contact_id, "last_comment_at": clock.iso(),
             "properties": {k: v for k, v in properties.items() if v}}, ACTOR)
-        comment = tickets.stage_customer_comment(uow, ticket, text, contact_id, keys, ACTOR,
-                                                 new=True)
+        comment = comments.stage_comment(uow, ticket, text, ACTOR, customer=True,
+                                         author_contact_id=contact_id, attachments=keys,
+                                         new=True)
         if contact_id is None:
             await_contact(uow, tenant_id, mail, known, ticket.ticket_id)
         outcome = "ticket"

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from chalicelib.config import logic as config_logic
 from chalicelib.consumers import consumer
-from chalicelib.inbound import tickets as staged
 from chalicelib.surveys import domain, logic, repository
 from chalicelib.tickets import domain as ticket_rules
 from chalicelib.tickets import logic as tickets
@@ -62,7 +61,7 @@ def follow_up(event: SurveyResponded, ctx: EventContext, uow: UnitOfWork) -> Non
             return  # reopened meanwhile: someone is on it
     elif not (event.kind == domain.NPS and settings["nps_follow_up_on_detractor"]):
         return
-    staged.stage_create(uow, ctx.tenant_id, {
+    tickets.stage_create(uow, ctx.tenant_id, {
         "subject": f"Follow up: {event.kind.upper()} score {event.score}",
         "description": event.comment, "channel": "email", "type": "complaint",
         "contact_id": event.contact_id, "tags": [f"{event.kind}-low"],

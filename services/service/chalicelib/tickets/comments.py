@@ -9,12 +9,13 @@ uploads: the bytes never pass through here.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.config import logic as config_logic
 from chalicelib.sla import clock as sla
 from chalicelib.tickets import domain, logic, repository
-from chalicelib.tickets.models import CommentItem
+from chalicelib.tickets.models import CommentItem, TicketItem
 from chalicelib.tickets.schemas import CommentIn, CommentOut
 from crm_shared import clock
 from crm_shared.context import Principal
@@ -22,6 +23,7 @@ from crm_shared.errors import Conflict, PreconditionFailed, ValidationFailed
 from crm_shared.events.service_events import TicketCommented
 from crm_shared.ids import new_id
 from crm_shared.mentions import mention_event
+from crm_shared.unit_of_work import UnitOfWork
 
 ATTEMPTS = 3
 
@@ -54,9 +56,33 @@ def _add(principal: Principal, tenant_id: str, ticket_id: str, body: CommentIn) 
         raise Conflict.for_field("status", "a closed ticket takes no comments",
                                  code="ticket_closed")
     customer = body.author_contact_id is not None
-    public = True if customer else body.public
+    uow = repository.unit_of_work()
+    comment = stage_comment(uow, item, body.body, principal.actor, public=body.public,
+                            customer=customer,
+                            author_id=None if customer else principal.subject,
+                            author_contact_id=body.author_contact_id,
+                            attachments=body.attachments)
+    mentioned = None if customer else mention_event(  # a customer's words notify no one
+        "service", "comment", comment.comment_id, comment.body,
+        principal.subject if principal.kind == "user" else None, parent_id=item.ticket_id)
+    if mentioned is not None:
+        uow.emit(mentioned, tenant_id)
+    uow.commit()
+    return comment
+
+
+def stage_comment(uow: UnitOfWork, item: TicketItem, body: str, actor: str | None, *,
+                  public: bool = True, customer: bool = False, author_id: str | None = None,
+                  author_contact_id: str | None = None, attachments: Sequence[str] = (),
+                  new: bool = False) -> CommentItem:
+    """Stage a comment and what it does to the ticket in the caller's transaction: an
+    agent's public reply counts (the first is the first response and opens a new ticket),
+    a customer's message (always public) reopens a pending or resolved ticket. `new`: the
+    ticket is being created in the same transaction (stage_create) and is shown as such."""
+    public = True if customer else public
+    doc = item.doc
     moment = clock.now()
-    config = config_logic.read(tenant_id)
+    config = config_logic.read(item.tenant_id)
     changes: dict[str, Any] = {}
     if public and not customer:
         changes["public_reply_count"] = int(doc.get("public_reply_count") or 0) + 1
@@ -73,22 +99,18 @@ def _add(principal: Principal, tenant_id: str, ticket_id: str, body: CommentIn) 
     elif customer and doc.get("status") in (domain.PENDING, domain.RESOLVED):
         changes["status"] = domain.OPEN
     comment = repository.new_comment(
-        tenant_id, item.ticket_id, new_id("cmt"), body=body.body, public=public,
-        author_kind="customer" if customer else "agent",
-        author_id=None if customer else principal.subject,
-        author_contact_id=body.author_contact_id, attachments=list(body.attachments),
+        item.tenant_id, item.ticket_id, new_id("cmt"), body=body, public=public,
+        author_kind="customer" if customer else "agent", author_id=author_id,
+        author_contact_id=author_contact_id, attachments=list(attachments),
         created_at=clock.iso(moment))
-    uow = repository.unit_of_work()
-    changes["last_comment_at"] = comment.created_at
-    logic.stage_change(uow, item, changes, principal.actor, config=config, now=moment)
+    if new:
+        ticket = logic.record(item, 1)
+    else:
+        changes["last_comment_at"] = comment.created_at
+        logic.stage_change(uow, item, changes, actor, config=config, now=moment)
+        ticket = logic.pending_record(item)
     uow.put(comment, label="comment")
     uow.emit(TicketCommented(ticket_id=item.ticket_id, comment_id=comment.comment_id,
-                             public=public, comment=shown(comment),
-                             ticket=logic.pending_record(item)), tenant_id)
-    mentioned = None if customer else mention_event(  # a customer's words notify no one
-        "service", "comment", comment.comment_id, comment.body,
-        principal.subject if principal.kind == "user" else None, parent_id=item.ticket_id)
-    if mentioned is not None:
-        uow.emit(mentioned, tenant_id)
-    uow.commit()
+                             public=public, comment=shown(comment), ticket=ticket),
+             item.tenant_id, actor)
     return comment

@@ -65,7 +65,20 @@ def get(principal: Principal, tenant_id: str, ticket_id: str,
 
 
 def create(principal: Principal, tenant_id: str, fields: dict[str, Any]) -> TicketItem:
-    config = config_logic.read(tenant_id)
+    uow = repository.unit_of_work()
+    item = stage_create(uow, tenant_id, fields, principal.actor, created_by=principal.subject
+                        if principal.kind in {"user", "api_key"} else None)
+    uow.commit()
+    return item
+
+
+def stage_create(uow: UnitOfWork, tenant_id: str, fields: dict[str, Any], actor: str | None,
+                 *, created_by: str | None = None,
+                 config: dict[str, Any] | None = None) -> TicketItem:
+    """Stage a new ticket with everything it implies (defaults, SLA clock, history, the
+    holder's open count, TicketCreated and TicketAssigned) in the caller's transaction, so
+    a caller's own writes (an email's claim, a consumer's marker) commit with it."""
+    config = config if config is not None else config_logic.read(tenant_id)
     doc = {k: v for k, v in fields.items() if v is not None}
     doc.setdefault("channel", "web")
     doc.setdefault("type", "question")
@@ -75,22 +88,20 @@ def create(principal: Principal, tenant_id: str, fields: dict[str, Any]) -> Tick
     doc.setdefault("tags", [])
     doc.setdefault("properties", {})
     doc["tags"] = sorted(set(doc["tags"]))
-    if principal.kind in {"user", "api_key"}:
-        doc["created_by"] = principal.subject
+    if created_by:
+        doc["created_by"] = created_by
     now = clock.now()
     doc["sla_state"] = sla.start(config, doc, now)
     item = repository.new_record(tenant_id, new_id("tkt"), doc, clock.iso(now))
-    uow = repository.unit_of_work()
     repository.stage_save(uow, item, sla.next_due(doc["sla_state"]), create=True)
-    _history(uow, item, None, doc["status"], principal.actor, clock.iso(now))
+    _history(uow, item, None, doc["status"], actor, clock.iso(now))
     if domain.holder(doc):
         agents.count_open(uow, tenant_id, str(domain.holder(doc)), +1)
     shown = record(item, 1)
-    uow.emit(TicketCreated(ticket_id=item.ticket_id, ticket=shown), tenant_id)
+    uow.emit(TicketCreated(ticket_id=item.ticket_id, ticket=shown), tenant_id, actor)
     if doc.get("assignee_id") or doc.get("team_id"):
         uow.emit(TicketAssigned(ticket_id=item.ticket_id, assignee_id=doc.get("assignee_id"),
-                                team_id=doc.get("team_id"), ticket=shown), tenant_id)
-    uow.commit()
+                                team_id=doc.get("team_id"), ticket=shown), tenant_id, actor)
     return item
 
 
