@@ -136,6 +136,30 @@ def test_roles_are_least_privilege(resources: dict[str, Any]) -> None:
     assert {"events:PutEvents", "dynamodb:GetRecords"} <= _actions(relay)
     assert not any(a.startswith(("cognito-idp:", "sqs:")) for a in _actions(relay))
     assert resources["APIHandler"]["Properties"]["Role"] == {"Fn::GetAtt": ["DefaultRole", "Arn"]}
+    digest = resources["NotificationDigestsRole"]
+    assert "dynamodb:Scan" not in _actions(digest)
+    assert all(statement["Resource"] != "*" for statement in _statements(digest))
+    assert not any(a.startswith(("cognito-idp:", "events:")) or a.endswith(":*")
+                   for a in _actions(digest))
+
+
+def _queues_messages(role: dict[str, Any]) -> bool:
+    """The role may put commands on marketing's transactional messages queue."""
+    return any("sqs:SendMessage" in ({s["Action"]} if isinstance(s["Action"], str)
+                                     else set(s["Action"]))
+               and "crm-${Stage}-marketing-messages" in str(s["Resource"])
+               for s in _statements(role))
+
+
+def test_exactly_the_functions_that_send_messages_may_queue_them(
+        resources: dict[str, Any]) -> None:
+    """crm_shared.messaging's callers in the platform: workflow actions (the event
+    consumer) and the daily digest (a schedule, with a role of its own, not the API's)."""
+    assert resources["NotificationDigests"]["Properties"]["Role"] == {
+        "Fn::GetAtt": ["NotificationDigestsRole", "Arn"]}
+    roles = {name: r for name, r in resources.items() if r.get("Type") == "AWS::IAM::Role"}
+    assert {name for name, role in roles.items() if _queues_messages(role)} == {
+        "HandleEventsRole", "NotificationDigestsRole"}
 
 
 def test_gateway_responses_are_problem_json(resources: dict[str, Any]) -> None:
