@@ -24,6 +24,7 @@ def seed_defaults(event: TenantProvisioned, ctx: EventContext, uow: UnitOfWork) 
 
 
 from chalicelib.automation import handlers as automation  # noqa: E402,F401
+from chalicelib.contacts import handlers as contact_requests  # noqa: E402,F401
 from chalicelib.conversion import handlers as conversion  # noqa: E402,F401
 from chalicelib.privacy import unsubscribes  # noqa: E402,F401
 from chalicelib.relationships import handlers as relationships  # noqa: E402,F401

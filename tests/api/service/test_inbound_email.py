@@ -12,6 +12,7 @@ import pytest
 
 from crm_shared.events.contacts_events import ContactCreated, ContactErased
 from crm_shared.events.envelope import Event, envelope_for
+from crm_shared.events.service_events import ContactRequested
 from crm_shared.ids import new_id
 from tests.support.client import ApiClient, Tenant, Tenants
 from tests.support.events import put_bus_event, queue_depth, settle
@@ -92,14 +93,13 @@ def drained(session: Any, inbound: dict[str, str]) -> None:
 
 
 def test_a_plain_email_opens_a_ticket_for_an_unknown_sender(
-        service: ApiClient, session: Any, runtimes: dict[str, Any], tenant: Tenant,
-        inbound: dict[str, str]) -> None:
+        service: ApiClient, contacts: ApiClient, session: Any, runtimes: dict[str, Any],
+        tenant: Tenant, inbound: dict[str, str]) -> None:
     raw, _ = eml("plain.eml", tenant.tenant_id)
     key = deliver(session, runtimes, inbound, raw)
     [ticket] = tickets_of(service, tenant, "My order never arrived")
     assert ticket["channel"] == "email" and ticket["status"] in ("new", "open")
     assert ticket["description"] == "Hello,\n\norder 1234 never arrived. Can you check?\n\nAna"
-    assert ticket["contact_id"] is None
     assert ticket["properties"]["requester_email"] == "ana@example.org"
     assert ticket["properties"]["requester_name"] == "Ana Diaz"
     [comment] = comments_of(service, tenant, ticket["ticket_id"])
@@ -110,19 +110,58 @@ def test_a_plain_email_opens_a_ticket_for_an_unknown_sender(
     assert len(keys(session, bucket, f"{tenant.tenant_id}/raw/")) >= 1
     drained(session, inbound)
 
-    # contacts creates the person the service asked for: the waiting ticket is linked
-    ana = new_id("con")
-    publish(session, tenant, ContactCreated(contact_id=ana, contact={
-        "contact_id": ana, "version": 1, "emails": [{"address": "ana@example.org"}]}))
-    settle(runtimes)
-    read = service.get(f"/tickets/{ticket['ticket_id']}", token=tenant.admin_token).json
-    assert read["contact_id"] == ana
+    # contacts created the person the service asked for (ContactRequested), and its
+    # ContactCreated linked the waiting ticket to her
+    ana = ticket["contact_id"]
+    assert ana is not None and ana.startswith("con_")
+    person = contacts.get(f"/contacts/{ana}", token=tenant.admin_token)
+    assert person.status == 200, person.json
+    assert [e["address"] for e in person.json["emails"]] == ["ana@example.org"]
+    assert (person.json["first_name"], person.json["last_name"]) == ("Ana", "Diaz")
+    assert with_address(contacts, tenant, "ana@example.org") == [ana]
 
     # and her next email carries her contact at once
     raw, _ = eml("plain.eml", tenant.tenant_id)
     deliver(session, runtimes, inbound, raw.replace(b"My order never arrived", b"Second one"))
     [second] = tickets_of(service, tenant, "Second one")
     assert second["contact_id"] == ana and "requester_email" not in second["properties"]
+    assert with_address(contacts, tenant, "ana@example.org") == [ana]  # no second contact
+
+
+def with_address(contacts: ApiClient, tenant: Tenant, address: str) -> list[str]:
+    """The ids of the tenant's contacts that have the address."""
+    reply = contacts.get("/contacts?limit=100", token=tenant.admin_token)
+    assert reply.status == 200, reply.json
+    return [c["contact_id"] for c in reply.json["items"]
+            if address in [e["address"] for e in c["emails"]]]
+
+
+def test_a_requested_contact_is_made_once_and_never_beside_a_claimed_address(
+        contacts: ApiClient, session: Any, runtimes: dict[str, Any], aws: dict[str, Any],
+        tenant: Tenant, other: Tenant) -> None:
+    made = contacts.post("/contacts", {"first_name": "Cy",
+                                       "emails": [{"address": "cy@example.org"}]},
+                         token=tenant.admin_token)
+    assert made.status == 201, made.json
+    settle(runtimes)
+    for event in (ContactRequested(email="cy@example.org", name="Someone Else"),
+                  ContactRequested(email="Dee@Example.org", name="Lee, Dee")):
+        detail = envelope_for(event, tenant.tenant_id, "system:email").model_dump(mode="json")
+        for _ in range(2):  # a redelivery: the same event twice
+            put_bus_event(session, event.source, event.detail_type(), detail)
+    settle(runtimes)
+    # acknowledged, not retried into the dead letters: the claimed address keeps its one
+    # contact, unchanged
+    assert queue_depth(session, aws["services"]["contacts"]["dlq_url"]) == 0
+    assert with_address(contacts, tenant, "cy@example.org") == [made.json["contact_id"]]
+    cy = contacts.get(f"/contacts/{made.json['contact_id']}", token=tenant.admin_token).json
+    assert cy["first_name"] == "Cy" and cy["version"] == made.json["version"]
+    # the new one is made once, in the event's tenant only
+    [dee] = with_address(contacts, tenant, "dee@example.org")
+    person = contacts.get(f"/contacts/{dee}", token=tenant.admin_token).json
+    assert (person["first_name"], person["last_name"], person["source"]) == (
+        "Dee", "Lee", "email")
+    assert with_address(contacts, other, "dee@example.org") == []
 
 
 def test_html_charsets_and_attachments(service: ApiClient, session: Any,

@@ -93,10 +93,8 @@ def create(principal: Principal, tenant_id: str, cmd: ContactCreate,
            on_duplicate: str = "reject") -> Created:
     if on_duplicate not in ON_DUPLICATE:
         raise ValidationFailed.for_field("on_duplicate", f"must be one of {ON_DUPLICATE}")
-    doc = _normalized(tenant_id, cmd.model_dump(mode="json", exclude_none=True))
-    if principal.kind == "user" and "owner_id" not in doc:
-        doc["owner_id"] = principal.subject
-    domain.require_identity(doc)
+    item = new_contact(tenant_id, cmd, principal.subject if principal.kind == "user" else None)
+    doc = item.doc
     entries = domain.entries_of(doc)
     duplicates: frozenset[tuple[str, str]] = frozenset()
     if on_duplicate != "reject":
@@ -106,13 +104,22 @@ def create(principal: Principal, tenant_id: str, cmd: ContactCreate,
             if existing is not None and not existing.deleted:
                 return Created(existing, created=False)
         duplicates = frozenset((kind, value) for kind, value, _ in found)
-    item = repository.new_record(tenant_id, new_id("con"), doc, clock.iso())
     try:
         with repository.unit_of_work() as uow:
             stage_new(uow, item, duplicates)
     except TransactionConflict as conflict:
         raise _duplicate(tenant_id, conflict, doc) from conflict
     return Created(item, created=True)
+
+
+def new_contact(tenant_id: str, cmd: ContactCreate, owner_id: str | None = None) -> ContactItem:
+    """The record a create makes (normalized emails and phones, checked properties, owned by
+    `owner_id` unless it names another owner, known by something), not yet staged."""
+    doc = _normalized(tenant_id, cmd.model_dump(mode="json", exclude_none=True))
+    if owner_id and "owner_id" not in doc:
+        doc["owner_id"] = owner_id
+    domain.require_identity(doc)
+    return repository.new_record(tenant_id, new_id("con"), doc, clock.iso())
 
 
 def stage_new(uow: UnitOfWork, item: ContactItem,
