@@ -325,3 +325,31 @@ def test_enrollment_input_roles_and_tenants(marketing: ApiClient, contacts: ApiC
     stale = marketing.patch(f"/journeys/{made['journey_id']}", {"name": "x"},
                             token=tenant.admin_token, headers={"If-Match": '"99"'})
     assert stale.status == 412
+
+
+def test_an_erased_contact_leaves_every_journey(marketing: ApiClient, contacts: ApiClient,
+                                               tenant: Tenant,
+                                               runtimes: dict[str, Any]) -> None:
+    made = journey(marketing, tenant, [
+        {"id": "pause", "type": "wait", "hours": 1},
+        {"id": "hello", "type": "send_message", "template_id": template(marketing, tenant)},
+    ])
+    person = contact(contacts, tenant)
+    settle(runtimes)
+    assert marketing.post(f"/journeys/{made['journey_id']}/enrollments",
+                          {"contact_id": person["contact_id"]},
+                          token=tenant.admin_token).json["enrolled"]
+    settle(runtimes)
+    erased = contacts.post(f"/contacts/{person['contact_id']}/erase", token=tenant.admin_token)
+    assert erased.status in (200, 202), erased.json
+    settle(runtimes)
+    [left] = enrollments(marketing, tenant, made["journey_id"])
+    assert (left["status"], left["outcome"]) == ("exited", "contact_erased")
+    clock.advance(3600 + 60)
+    try:
+        tick(runtimes)
+        settle(runtimes)
+    finally:
+        clock.advance(-3600 - 60)
+    assert not sent_to(address(person))
+    assert shown(marketing, tenant, made["journey_id"])["step_stats"]["pause"]["exited"] == 1

@@ -8,7 +8,14 @@ from chalicelib.consumers import consumer
 from chalicelib.journeys import domain, logic, repository, runner
 from crm_shared.events.automation_events import JourneyStartRequested
 from crm_shared.events.consumer import EventContext
-from crm_shared.events.contacts_events import ConsentChanged, ContactCreated, ContactUpdated
+from crm_shared.events.contacts_events import (
+    ConsentChanged,
+    ContactCreated,
+    ContactDeleted,
+    ContactErased,
+    ContactMerged,
+    ContactUpdated,
+)
 from crm_shared.events.marketing_events import (
     FormSubmitted,
     JourneyEntered,
@@ -61,3 +68,21 @@ def wake_on_open(event: MessageOpened, ctx: EventContext, uow: UnitOfWork) -> No
 def wake_on_click(event: LinkClicked, ctx: EventContext, uow: UnitOfWork) -> None:
     if event.campaign_id is None:
         runner.wake(ctx.tenant_id, event.contact_id, event.message_id)
+
+
+@consumer.on(ContactDeleted)
+def stop_deleted(event: ContactDeleted, ctx: EventContext, uow: UnitOfWork) -> None:
+    runner.stop(ctx.tenant_id, event.contact_id, "contact_deleted")
+
+
+@consumer.on(ContactErased)
+def stop_erased(event: ContactErased, ctx: EventContext, uow: UnitOfWork) -> None:
+    """No journey step reaches an erased person (their journey sends are erased with the
+    other send records, found by the contact's refs)."""
+    runner.stop(ctx.tenant_id, event.contact_id, "contact_erased")
+
+
+@consumer.on(ContactMerged)
+def stop_merged(event: ContactMerged, ctx: EventContext, uow: UnitOfWork) -> None:
+    for contact_id in event.merged_ids:
+        runner.stop(ctx.tenant_id, contact_id, "contact_merged")

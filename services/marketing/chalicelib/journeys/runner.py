@@ -109,6 +109,21 @@ def wake(tenant_id: str, contact_id: str | None, message_id: str) -> int:
     return woken
 
 
+def stop(tenant_id: str, contact_id: str, outcome: str) -> int:
+    """End a contact's active enrollments (deleted or erased): no step runs for them again."""
+    stopped = 0
+    for enrollment in repository.active_of(tenant_id, contact_id):
+        for _ in range(3):  # a concurrent step moved it: re-read and end it from there
+            current = repository.get_enrollment(tenant_id, enrollment.enrollment_id)
+            if current is None or current.status != "active":
+                break
+            if _commit(current, repository.get(tenant_id, current.journey_id),
+                       Move(outcome=outcome)):
+                stopped += 1
+                break
+    return stopped
+
+
 def _execute(journey: JourneyItem, enrollment: EnrollmentItem,
              step: dict[str, Any]) -> Move | None:
     """What the step does now; None while it waits."""
