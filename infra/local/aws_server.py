@@ -11,6 +11,7 @@ at a time; other services (an SQS long poll, say) stay concurrent.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -26,6 +27,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import run_simple
 
 DYNAMODB_TARGETS = ("DynamoDB_20120810.", "DynamoDBStreams_20120810.")
+OUTBOX_PATH = "/_crm/ses/messages"  # python -m infra.local.outbox reads it
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -43,6 +45,41 @@ def serialize_dynamodb(app: WsgiApp) -> WsgiApp:
     return wrapped
 
 
+def ses_messages() -> dict[str, Any]:
+    """Every email SES accepted, in the shape of moto's /moto-api/data.json `ses` part,
+    without dumping every other model (a long local session makes that dump huge)."""
+    from moto.ses.models import RawMessage, ses_backends
+
+    raw: list[dict[str, Any]] = []
+    plain: list[dict[str, Any]] = []
+    for account in list(ses_backends):
+        for region in list(ses_backends[account]):
+            for sent in list(ses_backends[account][region].sent_messages):
+                if isinstance(sent, RawMessage):
+                    raw.append({"id": sent.id, "source": sent.source,
+                                "destinations": list(sent.destinations),
+                                "raw_data": sent.raw_data})
+                else:
+                    plain.append({"id": sent.id, "source": sent.source,
+                                  "subject": sent.subject, "body": sent.body,
+                                  "destinations": sent.destinations})
+    return {"ses": {"RawMessage": raw, "Message": plain}}
+
+
+def serve_outbox(app: WsgiApp) -> WsgiApp:
+    """Answer GET OUTBOX_PATH with `ses_messages()`; everything else goes to moto."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != OUTBOX_PATH or environ.get("REQUEST_METHOD") != "GET":
+            return app(environ, start_response)
+        body = json.dumps(ses_messages()).encode()
+        start_response("200 OK", [("Content-Type", "application/json"),
+                                  ("Content-Length", str(len(body)))])
+        return [body]
+
+    return wrapped
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -51,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)
-    run_simple(args.host, args.port, serialize_dynamodb(app), threaded=True,
+    run_simple(args.host, args.port, serve_outbox(serialize_dynamodb(app)), threaded=True,
                request_handler=MotoRequestHandler)
 
 

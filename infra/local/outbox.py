@@ -1,8 +1,9 @@
 """``python -m infra.local.outbox``: the emails the local runtime "sent", as moto keeps them.
 
 SES on moto delivers nothing: it keeps every accepted message. This reads them from the
-running moto server (``/moto-api/data.json``, the endpoint ``make run`` wrote into its
-state file) and prints each one's sender, recipients, subject and its tracking links
+running moto server (the endpoint ``make run`` wrote into its state file: its own
+``/_crm/ses/messages``, or ``/moto-api/data.json`` of a plain moto server) and prints
+each one's sender, recipients, subject and its tracking links
 (``/t/o`` open pixel, ``/t/c`` clicks, ``/t/u`` unsubscribe), so opening or clicking a
 campaign can be tried by hand with curl or a browser.
 
@@ -18,11 +19,13 @@ import email
 import json
 import re
 import sys
+import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from email.message import Message
 from typing import Any
 
+OUTBOX_PATH = "/_crm/ses/messages"  # served by infra.local.aws_server (make run)
 TRACK = re.compile(r"https?://[^\s\"'<>]+/t/([ocu])/[A-Za-z0-9_-]+")
 KINDS = {"o": "open", "c": "click", "u": "unsubscribe"}
 
@@ -86,9 +89,15 @@ def messages_from(data: dict[str, Any]) -> list[Sent]:
 
 
 def fetch(endpoint: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{endpoint.rstrip('/')}/moto-api/data.json",
-                                timeout=30) as response:
-        data = json.loads(response.read())
+    """The SES part of the moto server's state: the local runtime's own light route
+    (infra.local.aws_server), else moto's dump of every model (any plain moto server)."""
+    base = endpoint.rstrip("/")
+    try:
+        with urllib.request.urlopen(base + OUTBOX_PATH, timeout=60) as response:
+            data = json.loads(response.read())
+    except urllib.error.HTTPError:
+        with urllib.request.urlopen(f"{base}/moto-api/data.json", timeout=120) as response:
+            data = json.loads(response.read())
     return data if isinstance(data, dict) else {}
 
 

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 import boto3
 import pytest
+from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from infra.local import outbox
@@ -65,3 +66,26 @@ def test_the_outbox_lists_subject_recipient_and_tracking_links(
 def test_an_unreachable_server_is_a_readable_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert outbox.main(["--endpoint", "http://127.0.0.1:9"]) == 1
     assert "is `make run` running?" in capsys.readouterr().err
+
+
+def test_the_local_aws_server_serves_only_the_ses_part() -> None:
+    """make run's moto answers the outbox route itself (moto's full dump grows with every
+    model of a long session); the CLI reads the same shape from either."""
+    from werkzeug.test import Client
+
+    from infra.local import aws_server
+
+    def moto(environ: dict[str, object], start_response: object) -> list[bytes]:
+        raise AssertionError("the outbox route never reaches moto")
+
+    with mock_aws():
+        ses = boto3.client("ses", region_name="us-east-1")
+        ses.verify_email_identity(EmailAddress="news@brand.example")
+        ses.send_raw_email(Source="news@brand.example", Destinations=["cy@example.com"],
+                           RawMessage={"Data": b"Subject: Hi Cy\r\nTo: cy@example.com\r\n\r\n"
+                                                b'<a href="http://x/t/c/T1">go</a>'})
+        reply = Client(aws_server.serve_outbox(moto)).get(aws_server.OUTBOX_PATH)
+    assert reply.status_code == 200
+    [sent] = outbox.messages_from(reply.get_json())
+    assert (sent.to, sent.subject, sent.links) == (["cy@example.com"], "Hi Cy",
+                                                   {"click": ["http://x/t/c/T1"]})
