@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -475,9 +476,41 @@ def seed_orders(demo: Demo) -> None:
     print(f"orders for {len(contacts)} demo contacts: {made} created, loyalty switched on")
 
 
+DEMO_SUBSCRIBERS = 5  # demo contacts who grant email consent and get the demo campaign
+
+
+def wait_for(what: str, probe: Callable[[], Any], seconds: float = 120) -> Any:
+    """Poll ``probe`` until it answers something truthy (the local runtime is async)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(1)
+    raise DemoError(f"gave up waiting for {what} after {seconds:.0f} s")
+
+
+def grant_demo_consents(demo: Demo) -> list[str]:
+    """Email consent for the first few demo contacts with an address (once: a contact
+    whose consent is granted already is left alone)."""
+    token = demo.token("admin")
+    contacts = demo.api.call("GET", "/contacts?limit=50", token=token).body["items"]
+    chosen = [c["contact_id"] for c in contacts if c.get("emails")][:DEMO_SUBSCRIBERS]
+    for contact_id in chosen:
+        current = demo.api.call("GET", f"/contacts/{contact_id}/consents",
+                                token=token).body["items"]
+        if not any(c["channel"] == "email" and c["status"] == "granted" for c in current):
+            demo.api.call("PUT", f"/contacts/{contact_id}/consents/email",
+                          {"status": "granted", "legal_basis": "consent", "source": "demo"},
+                          token=token)
+    return chosen
+
+
 def seed_marketing(demo: Demo) -> None:
-    """A sender identity, a "Customers" segment and one launched newsletter campaign to it
-    (found by name on a second run; launching again sends nothing twice)."""
+    """A sender identity, a "Demo subscribers" segment (email consent granted, for a few
+    demo contacts) and the "Demo newsletter" campaign to it, launched and waited for: its
+    messages are in the local SES outbox (``make outbox``). Found by name on a second run,
+    and launching again answers the same launch, so a second run sends nothing."""
     token = demo.token("admin")
     sender = f"news@{DOMAIN}"
     senders = demo.api.call("GET", "/sender-identities", token=token).body["items"]
@@ -485,12 +518,27 @@ def seed_marketing(demo: Demo) -> None:
         demo.api.call("POST", "/sender-identities", {"email": sender, "name": "Demo Co News"},
                       token=token)
     marketer = demo.token("marketer") if "marketer" in demo.accounts else token
+    subscribers = grant_demo_consents(demo) if "contacts" in demo.state.get(
+        "services", {}) else []
+    if not subscribers:
+        print("marketing: no demo contacts with an email address: no campaign")
+        return
     segment = next((s for s in demo.api.every("/segments", marketer)
-                    if s["name"] == "Customers"), None)
+                    if s["name"] == "Demo subscribers"), None)
     if segment is None:
-        segment = demo.api.call("POST", "/segments", {"name": "Customers", "filter": {
-            "filter_groups": [{"filters": [{"field": "lifecycle_stage", "operator": "eq",
-                                            "value": "customer"}]}]}}, token=marketer).body
+        segment = demo.api.call("POST", "/segments", {
+            "name": "Demo subscribers", "description": "Demo contacts who opted in to email",
+            "filter": {"filter_groups": [{"filters": [
+                {"field": "consent_email", "operator": "eq", "value": "granted"}]}]}},
+            token=marketer).body
+    path = f"/segments/{segment['segment_id']}"
+
+    def segment_ready() -> bool:  # consents reach marketing's read model asynchronously
+        found = demo.api.call("GET", path, token=marketer).body
+        return bool(found["evaluation"]["status"] == "complete"
+                    and found["member_count"] >= len(subscribers))
+
+    wait_for("the subscribers segment", segment_ready)
     template = next(t for t in demo.api.every("/templates", marketer)
                     if t["name"] == "Newsletter")
     campaign = next((c for c in demo.api.every("/campaigns", marketer)
@@ -498,10 +546,23 @@ def seed_marketing(demo: Demo) -> None:
     if campaign is None:
         campaign = demo.api.call("POST", "/campaigns", {
             "name": "Demo newsletter", "channel": "email", "segment_ids": [segment["segment_id"]],
-            "template_id": template["template_id"]}, token=marketer).body
+            "template_id": template["template_id"], "cost": {"amount": 25_000,
+                                                             "currency": "USD"}},
+            token=marketer).body
     launched = demo.api.call("POST", f"/campaigns/{campaign['campaign_id']}/launch",
-                             token=marketer, ok=(200, 202)).body
-    print(f"marketing: segment Customers, campaign 'Demo newsletter' {launched['status']}")
+                             token=marketer, ok=(200, 202))
+    again = " (launched before: nothing sent again)" if launched.status == 200 else ""
+
+    def finished() -> dict[str, Any] | None:
+        found = demo.api.call("GET", f"/campaigns/{campaign['campaign_id']}",
+                              token=marketer).body
+        return found if found["status"] in ("sent", "cancelled") else None
+
+    done = wait_for("the demo campaign to finish", finished)
+    stats = done["stats"]
+    print(f"marketing: campaign 'Demo newsletter' {done['status']}{again}: "
+          f"{stats['sent']} sent, {stats['skipped']} skipped to segment 'Demo subscribers'; "
+          "see the messages with `make outbox`")
 
 
 #: One seeding function per service, run in this order for each service that is running.
