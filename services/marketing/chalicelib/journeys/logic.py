@@ -135,9 +135,12 @@ def enroll(uow: UnitOfWork, journey: JourneyItem, contact_id: str) -> Enrollment
     return enrollment
 
 
-def enroll_now(tenant_id: str, journey_id: str, contact_id: str) -> EnrollmentItem | None:
+def enroll_now(tenant_id: str, journey_id: str, contact_id: str | None
+               ) -> EnrollmentItem | None:
     """Enter a contact by hand (the API): it must be known to marketing."""
     journey = get(tenant_id, journey_id)
+    if contact_id is None:
+        raise ValidationFailed.for_field("contact_id", "is required")
     if journey.status != "active":
         raise ValidationFailed.for_field("journey_id", "the journey is paused")
     person = people.get_person(tenant_id, contact_id)

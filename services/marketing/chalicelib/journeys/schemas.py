@@ -112,7 +112,9 @@ class JourneyCreate(Payload):
 
 
 class EnrollIn(Payload):
-    contact_id: str = Field(pattern=r"^con_[0-9A-Z]{26}$")
+    """Checked after the journey is found (another tenant's journey is a 404 first)."""
+
+    contact_id: str | None = Field(default=None, pattern=r"^con_[0-9A-Z]{26}$")
 
 
 class StepStats(BaseModel):
