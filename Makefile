@@ -34,8 +34,8 @@ demo: $(STAMP)  ## against a running `make run`: provision "Demo Co" with a user
 outbox: $(STAMP)  ## against a running `make run`: the emails it sent (subject, to, tracking links)
 	$(BIN)/python -m infra.local.outbox
 
-test: $(STAMP)  ## run every test suite on moto in-process
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: $(STAMP)  ## run every test suite on moto in-process [JOBS=2 workers, one module each]
+	$(BIN)/python -m pytest -n $(or $(JOBS),2) --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/ruff check .
