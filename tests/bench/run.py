@@ -259,6 +259,44 @@ def event_delay(samples: int = 20) -> Row:
             f"p95 {p95:.2f} s", f"{samples} provisionings")
 
 
+def lead_assignment_delay(samples: int = 20) -> Row:
+    """LeadCreated -> LeadAssigned in the local runtime: POST /leads answered, until the
+    lead reads as assigned by the sales consumer's rule (outbox, stream, bus, SQS)."""
+    import tempfile
+
+    from tests.fuzz.run import sign_in
+    from tests.support.local_runtime import http, started, wait_for_state
+
+    delays = []
+    with tempfile.TemporaryDirectory() as tmp, started(Path(tmp) / "crm") as running:
+        process, output, state_path = running
+        state = wait_for_state(process, output, state_path)
+        api, token = state["api_url"], sign_in(state, state_path.parent)
+        auth = {"Authorization": f"Bearer {token}"}
+        me = http("GET", f"{api}/me", headers=auth)[2]
+        rule = {"name": "Bench", "user_id": me["user_id"], "filter_groups": [{"filters": [
+            {"field": "source", "operator": "eq", "value": "bench"}]}]}
+        deadline = time.monotonic() + 60  # the admin reaches sales' directory by an event
+        while http("PUT", f"{api}/leads/assignment-rules", {"rules": [rule]},
+                   headers=auth)[0] != 200:
+            assert time.monotonic() < deadline, "sales never learned of the admin user"
+            time.sleep(0.2)
+        for n in range(samples):
+            status, _, lead = http("POST", f"{api}/leads", {"name": f"Bench {n}",
+                                                            "source": "bench"}, headers=auth)
+            answered = time.monotonic()
+            assert status == 201, lead
+            while http("GET", f"{api}/leads/{lead['lead_id']}", headers=auth)[2].get(
+                    "assignment_status") != "assigned":
+                assert time.monotonic() - answered < 30, "the lead was never assigned"
+                time.sleep(0.02)
+            delays.append(time.monotonic() - answered)
+    delays.sort()
+    p95 = delays[max(0, round(0.95 * len(delays)) - 1)]
+    return ("lead created -> assigned, local runtime", f"median {statistics.median(delays):.2f} s",
+            f"p95 {p95:.2f} s", f"{samples} leads")
+
+
 def main() -> int:
     counter = CallCounter()
     rows: list[Row] = []
@@ -293,6 +331,7 @@ def main() -> int:
 
     rows += sales_rows(counter)  # a moto of their own: moto's table copies stay small
     rows.append(event_delay())
+    rows.append(lead_assignment_delay())
     ratios = [(svc, *import_time_ratio(svc)) for svc in service_names()]
     report = render(rows, ratios)
     print(report)
