@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 
 import moto  # noqa: E402,F401  (before boto3 clients exist, so moto can intercept them)
 
-from tests.support.moto_patches import (  # noqa: E402
+from infra.local.moto_patches import (  # noqa: E402
     copy_tables_once_per_transaction,
     serialize_dynamodb,
 )

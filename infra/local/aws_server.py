@@ -26,6 +26,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import run_simple
 
+from infra.local.moto_patches import copy_tables_once_per_transaction
+
 DYNAMODB_TARGETS = ("DynamoDB_20120810.", "DynamoDBStreams_20120810.")
 OUTBOX_PATH = "/_crm/ses/messages"  # python -m infra.local.outbox reads it
 
@@ -87,6 +89,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # moto deep-copies a table for every item of a transaction: a demo import of thousands
+    # of rows took the server past 15 GB. One copy per table per transaction is enough
+    # (its rollback is the same); every DynamoDB call is already served one at a time.
+    copy_tables_once_per_transaction()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, serve_outbox(serialize_dynamodb(app)), threaded=True,
                request_handler=MotoRequestHandler)

@@ -2,7 +2,7 @@
 
 Each thread runs the whole request pipeline (authentication, validation, idempotency, the
 handler, DynamoDB) on a request of its own, as concurrent Lambda containers would; moto's
-DynamoDB is atomic per call (tests/support/moto_patches.py), as DynamoDB is.
+DynamoDB is atomic per call (infra/local/moto_patches.py), as DynamoDB is.
 """
 
 from __future__ import annotations

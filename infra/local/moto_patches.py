@@ -1,4 +1,6 @@
-"""One backup per table per transaction in moto, instead of one per item.
+"""moto patches the embedded AWS needs, in `make run` and in the tests alike.
+
+One backup per table per transaction in moto, instead of one per item.
 
 moto 5.2 deep-copies a table for EVERY item of a TransactWriteItems (its rollback backup),
 so a 40-item transaction on a large table copies it 40 times, and the suite's time and
