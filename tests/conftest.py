@@ -33,11 +33,11 @@ if str(ROOT) not in sys.path:
 import moto  # noqa: E402,F401  (before boto3 clients exist, so moto can intercept them)
 
 from infra.local.moto_patches import (  # noqa: E402
-    copy_tables_once_per_transaction,
+    rollback_transactions_per_item,
     serialize_dynamodb,
 )
 
-copy_tables_once_per_transaction()
+rollback_transactions_per_item()
 serialize_dynamodb()
 
 pytest_plugins = ["tests.support.fixtures"]

@@ -26,7 +26,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import run_simple
 
-from infra.local.moto_patches import copy_tables_once_per_transaction
+from infra.local.moto_patches import rollback_transactions_per_item
 
 DYNAMODB_TARGETS = ("DynamoDB_20120810.", "DynamoDBStreams_20120810.")
 OUTBOX_PATH = "/_crm/ses/messages"  # python -m infra.local.outbox reads it
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     # moto deep-copies a table for every item of a transaction: a demo import of thousands
     # of rows took the server past 15 GB. One copy per table per transaction is enough
     # (its rollback is the same); every DynamoDB call is already served one at a time.
-    copy_tables_once_per_transaction()
+    rollback_transactions_per_item()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, serve_outbox(serialize_dynamodb(app)), threaded=True,
                request_handler=MotoRequestHandler)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json
@@ -13,43 +12,6 @@ import pytest
 
 from tests.support.client import ApiClient, Tenant, Tenants, unique
 from tests.support.services import load_app
-
-
-class _CopyOncePerTransaction:
-    """moto 5.2 deep-copies the whole table once per ITEM of a TransactWriteItems (its
-    rollback backup), so a 100-item transaction costs 100 table copies: the same backup,
-    taken once per table, keeps moto's semantics at a hundredth of the cost."""
-
-    def __init__(self, keep: bool = True) -> None:
-        self.keep = keep
-        self.copies: dict[int, Any] = {}
-
-    def deepcopy(self, value: Any) -> Any:
-        if not self.keep:  # no backup at all: only for the benchmark, which never rolls back
-            return value
-        if id(value) not in self.copies:
-            self.copies[id(value)] = copy.deepcopy(value)
-        return self.copies[id(value)]
-
-
-def _patch_moto_transactions(monkeypatch: Any, keep: bool = True) -> None:
-    from moto.dynamodb import models
-
-    original = models.DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        models.copy = _CopyOncePerTransaction(keep)  # type: ignore[assignment]
-        try:
-            return original(self, transact_items)
-        finally:
-            models.copy = copy
-
-    monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", transact_write_items)
-
-
-@pytest.fixture(autouse=True)
-def fast_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
-    _patch_moto_transactions(monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -326,12 +288,9 @@ BENCH_ROWS = int(__import__("os").environ.get("CRM_IMPORT_BENCH_ROWS", "1000"))
 
 
 @pytest.mark.slow
-def test_bulk_import_cost(contacts: ApiClient, tenants: Tenants, jobs_runtime: Any,
-                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """Counts DynamoDB requests per row exactly; rows/s is this machine on moto, whose
-    transaction backup (a table copy) is switched off here: nothing rolls back in it.
-    CRM_IMPORT_BENCH_ROWS=10000 for the issue's size (several minutes on moto)."""
-    _patch_moto_transactions(monkeypatch, keep=False)
+def test_bulk_import_cost(contacts: ApiClient, tenants: Tenants, jobs_runtime: Any) -> None:
+    """Counts DynamoDB requests per row exactly; rows/s is this machine on moto.
+    CRM_IMPORT_BENCH_ROWS=10000 for the issue's size."""
     tenant = tenants.create("Bulk")
     load_app("contacts")
     drain(jobs_runtime)  # nothing of other tests in the measurement
