@@ -15,8 +15,8 @@ for `CACHE_SECONDS`, so masking costs no read on a warm container.
 `mask(record, entity_type, principal, tenant_rules)` is the one function that hides
 fields: the response hook (crm_shared.http) applies it per caller; exports apply it with
 the exporter's stored principal; events are not per principal (they carry full records
-between services), so webhooks mask each payload with the role of the subscription's
-owner before it leaves the CRM (`principal_for_role`).
+between services), so webhooks mask each payload with the role their subscription acts
+as before it leaves the CRM (`principal_for_role`, `mask_nested`).
 """
 
 from __future__ import annotations
@@ -101,6 +101,27 @@ def mask(record: dict[str, Any], entity_type: str, principal: Principal | None,
             out.pop(head, None)
         elif isinstance(out.get(head), dict):
             out[head] = {k: v for k, v in out[head].items() if k != rest}
+    return out
+
+
+def mask_nested(data: Any, principal: Principal | None,
+                tenant_rules: Mapping[str, Mapping[str, Iterable[str]]] | None,
+                depth: int = 0) -> Any:
+    """A copy of an event's `data` with every record in it masked: a record is an object
+    under a key naming its entity type (`{"contact": {...}}`, `{"payload": {"lead": {...}}}`),
+    as the event catalog carries them. What leaves the CRM outside a response (webhook
+    bodies, workflow webhook calls) goes through this, so it hides what `mask` hides."""
+    if depth > 8:
+        return data
+    if isinstance(data, list):
+        return [mask_nested(v, principal, tenant_rules, depth + 1) for v in data]
+    if not isinstance(data, dict):
+        return data
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ENTITY_TYPES and isinstance(value, dict):
+            value = mask(value, key, principal, tenant_rules)
+        out[key] = mask_nested(value, principal, tenant_rules, depth + 1)
     return out
 
 

@@ -288,3 +288,58 @@ def test_settings_are_validated(platform: ApiClient, tenant: Tenant) -> None:
     assert bad.status == 422 and fields(bad) == ["disable_after_failures"]
     assert platform.get("/webhooks/settings", token=tenant.admin_token).json == {
         "disable_after_failures": 20}
+
+
+def test_a_delivery_is_masked_with_the_subscriptions_role(
+        platform: ApiClient, contacts: ApiClient, tenant: Tenant, runtimes: dict[str, Any],
+        hook_receiver: Receiver) -> None:
+    viewer = create(platform, tenant, url=hook_receiver.url + "/viewer",
+                    event_types=["ContactCreated"])
+    admin = create(platform, tenant, url=hook_receiver.url + "/admin",
+                   event_types=["ContactCreated"], role="admin")
+    # a filter over a hidden field cannot tell the viewer's receiver what the field holds
+    probe = create(platform, tenant, url=hook_receiver.url + "/probe",
+                   event_types=["ContactCreated"], filter={"filter_groups": [{"filters": [
+                       {"field": "contact.phones", "operator": "exists"}]}]})
+    assert viewer["role"] == "viewer" and admin["role"] == "admin"
+    made = contacts.post("/contacts", {"first_name": "Masked", "last_name": "Caller",
+                                       "phones": [{"number": "+14155550123"}]},
+                         token=tenant.admin_token)
+    assert made.status == 201, made.json
+    settle(runtimes)
+    got = {r.path: r for r in hook_receiver.received if r.json["type"] == "ContactCreated"
+           and r.json["data"]["contact_id"] == made.json["contact_id"]
+           and r.path in ("/hook/viewer", "/hook/admin", "/hook/probe")}
+    assert set(got) == {"/hook/viewer", "/hook/admin"}  # no probe: it sees no phones
+    assert verify(got["/hook/viewer"].headers["X-CRM-Signature"], got["/hook/viewer"].body,
+                  [viewer["secret"]], now=now())
+    seen = got["/hook/viewer"].json["data"]["contact"]
+    assert "phones" not in seen and seen["last_name"] == "Caller"
+    assert got["/hook/admin"].json["data"]["contact"]["phones"][0]["number"] == "+14155550123"
+    # the stored delivery shows what was sent, and a replay sends the same masked bytes
+    [logged] = _deliveries(platform, tenant, viewer["webhook_id"])
+    assert "phones" not in logged["payload"]["data"]["contact"]
+    # the role is changed like any field; later deliveries follow it
+    changed = platform.patch(f"/webhooks/{viewer['webhook_id']}", {"role": "manager"},
+                             token=tenant.admin_token)
+    assert changed.status == 200 and changed.json["role"] == "manager"
+    again = contacts.post("/contacts", {"first_name": "Shown", "last_name": "Later",
+                                        "phones": [{"number": "+14155550124"}]},
+                          token=tenant.admin_token).json
+    settle(runtimes)
+    [later] = [r for r in hook_receiver.received if r.path == "/hook/viewer"
+               and r.json["data"].get("contact_id") == again["contact_id"]]
+    assert later.json["data"]["contact"]["phones"][0]["number"] == "+14155550124"
+    for hook in (viewer, admin, probe):
+        platform.delete(f"/webhooks/{hook['webhook_id']}", token=tenant.admin_token)
+
+
+@pytest.mark.parametrize("body", [{"role": "owner"}, {"role": "ADMIN"}])
+def test_an_unknown_role_is_422_naming_role(platform: ApiClient, tenant: Tenant,
+                                            body: dict[str, Any]) -> None:
+    reply = platform.post("/webhooks", {"url": NOWHERE, "event_types": ["ContactCreated"],
+                                        **body}, token=tenant.admin_token)
+    assert reply.status == 422 and fields(reply) == ["role"], reply.json
+    hook = create(platform, tenant)
+    patched = platform.patch(f"/webhooks/{hook['webhook_id']}", body, token=tenant.admin_token)
+    assert patched.status == 422 and fields(patched) == ["role"], patched.json

@@ -31,7 +31,8 @@ api = ServiceApi(SERVICE, "webhooks")
 def _fields(item: WebhookItem) -> dict[str, Any]:
     return dict(
         webhook_id=item.webhook_id, url=item.url, description=item.description,
-        event_types=list(item.event_types), filter=item.filter, enabled=bool(item.enabled),
+        event_types=list(item.event_types), filter=item.filter, role=domain.role_of(item.role),
+        enabled=bool(item.enabled),
         disabled_reason=item.disabled_reason,
         key_ids=[s["key_id"] for s in domain.live_secrets(list(item.secrets), clock.now())],
         created_at=item.created_at, updated_at=item.updated_at, version=item.version or 0)

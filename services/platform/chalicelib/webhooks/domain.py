@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crm_shared import clock
+from crm_shared.field_permissions import Rules, mask_nested, principal_for_role
 from crm_shared.filters import FilterGroup, matches
 from crm_shared.ids import new_id
 
@@ -17,6 +18,7 @@ FIRST_RETRY = 60  # seconds; doubles per failed attempt
 MAX_STEP = 12 * 3600  # SQS caps a message's visibility timeout at 12 hours
 LEASE = timedelta(seconds=60)  # longer than one attempt (10 s timeout) plus its writes
 PING = "WebhookPing"
+DEFAULT_ROLE = "viewer"  # what a subscription saved without a role acts as
 
 
 def new_secret() -> dict[str, Any]:
@@ -37,6 +39,19 @@ def rotate(secrets: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]
     kept = [{**s, "expires_at": s.get("expires_at") or expiry}
             for s in live_secrets(secrets, now)][:1]
     return [new_secret(), *kept]
+
+
+def role_of(role: str | None) -> str:
+    return role or DEFAULT_ROLE
+
+
+def masked(data: dict[str, Any], tenant_id: str, webhook_id: str, role: str | None,
+           rules: Rules) -> dict[str, Any]:
+    """The event's data as the subscription's role may see it: the records in it lose the
+    fields the API would hide from a user with that role (crm_shared.field_permissions)."""
+    principal = principal_for_role(tenant_id, role_of(role), f"webhook:{webhook_id}")
+    found: dict[str, Any] = mask_nested(data, principal, rules)
+    return found
 
 
 def wanted(filter_doc: dict[str, Any] | None, data: dict[str, Any]) -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib import SERVICE
 from chalicelib.webhooks import domain, egress, queue, repository
 from chalicelib.webhooks.models import DeliveryItem, WebhookItem, WebhookSettingsItem
 from chalicelib.webhooks.schemas import WebhookCreate, WebhookSettings, WebhookUpdate
-from crm_shared import clock
+from crm_shared import clock, field_permissions
 from crm_shared.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from crm_shared.events.webhook_events import WebhookDeliveryRequested
 from crm_shared.ids import is_id, new_id
@@ -30,8 +31,8 @@ def create(tenant_id: str, cmd: WebhookCreate) -> tuple[WebhookItem, dict[str, A
     item = repository.new_webhook(
         tenant_id, new_id("web"), now,
         url=cmd.url, description=cmd.description, event_types=sorted(set(cmd.event_types)),
-        filter=cmd.filter.model_dump(mode="json") if cmd.filter else None, enabled=True,
-        secrets=[secret], updated_at=now)
+        filter=cmd.filter.model_dump(mode="json") if cmd.filter else None, role=cmd.role,
+        enabled=True, secrets=[secret], updated_at=now)
     uow = repository.unit_of_work()
     repository.add(uow, item)
     try:
@@ -76,6 +77,8 @@ def update(tenant_id: str, webhook_id: str, cmd: WebhookUpdate,
         item.filter = cmd.filter.model_dump(mode="json") if cmd.filter else None
     if "description" in given:
         item.description = cmd.description
+    if "role" in given and cmd.role is not None:
+        item.role = cmd.role
     if "enabled" in given and cmd.enabled is not None:
         item.enabled = cmd.enabled
         item.disabled_reason = None if cmd.enabled else "disabled by an admin"
@@ -131,21 +134,30 @@ def enqueue_event(uow: UnitOfWork, tenant_id: str, event_id: str, event_type: st
                   occurred_at: str, data: dict[str, Any]) -> int:
     """Add a delivery per matching subscription to the event's transaction, and queue them.
 
+    Each subscription sees the event as its role may (field permissions): its filter runs
+    on that masked data, so a filter cannot test a hidden field, and its body carries it.
     The messages go out before the commit (SQS is not in the transaction): a message whose
     delivery never commits is dropped by the worker, and a redelivered event sends the same
     delivery ids again, which the worker delivers once.
     """
-    routes = [r for r in repository.routes_for(tenant_id, event_type)
-              if domain.wanted(r.filter, data)]
+    routes = repository.routes_for(tenant_id, event_type)
     if not routes:
         return 0
-    payload = domain.body(event_id, event_type, occurred_at, tenant_id, data)
-    delivery_id = domain.delivery_id_for(event_id)
+    rules = field_permissions.tenant_rules(SERVICE, tenant_id)
+    wanted: list[tuple[str, str]] = []
     for route in routes:
-        repository.add_delivery(uow, _delivery(tenant_id, route.webhook_id, delivery_id,
-                                               event_id, event_type, payload))
-    queue.send(*(queue.message(tenant_id, r.webhook_id, delivery_id) for r in routes))
-    return len(routes)
+        seen = domain.masked(data, tenant_id, route.webhook_id, route.role, rules)
+        if domain.wanted(route.filter, seen):
+            wanted.append((route.webhook_id,
+                           domain.body(event_id, event_type, occurred_at, tenant_id, seen)))
+    if not wanted:
+        return 0
+    delivery_id = domain.delivery_id_for(event_id)
+    for webhook_id, payload in wanted:
+        repository.add_delivery(uow, _delivery(tenant_id, webhook_id, delivery_id, event_id,
+                                               event_type, payload))
+    queue.send(*(queue.message(tenant_id, w, delivery_id) for w, _ in wanted))
+    return len(wanted)
 
 
 def _start(item: DeliveryItem) -> DeliveryItem:

@@ -22,6 +22,7 @@ class WebhookItem(PlatformItem):
     description = UnicodeAttribute(null=True)
     event_types = JSONAttribute(default=list)  # sorted detail-types
     filter = JSONAttribute(null=True)
+    role = UnicodeAttribute(null=True)  # the role deliveries are masked as (None: viewer)
     enabled = BooleanAttribute(default=True)
     disabled_reason = UnicodeAttribute(null=True)
     # [{"key_id", "secret", "expires_at" (None for the current one)}], newest first
@@ -36,6 +37,7 @@ class WebhookRouteItem(PlatformItem):
 
     webhook_id = UnicodeAttribute()
     filter = JSONAttribute(null=True)
+    role = UnicodeAttribute(null=True)  # the subscription's, so matching needs no other read
 
 
 class WebhookHealthItem(PlatformItem):

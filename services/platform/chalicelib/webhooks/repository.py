@@ -79,7 +79,7 @@ def list_page(tenant_id: str, limit: int,
 
 def _routes(item: WebhookItem, event_types: list[str]) -> list[WebhookRouteItem]:
     return [WebhookRouteItem(PK=_route_pk(item.tenant_id, t), SK=item.webhook_id,
-                             webhook_id=item.webhook_id, filter=item.filter)
+                             webhook_id=item.webhook_id, filter=item.filter, role=item.role)
             for t in event_types]
 
 

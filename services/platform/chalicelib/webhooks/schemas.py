@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -20,6 +20,13 @@ def _known(event_type: str) -> str:
 EventType = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_known)]
 EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=40)]
 Url = Annotated[str, Field(min_length=8, max_length=2048)]
+ROLE_HELP = (
+    "The role the receiver acts as: every delivered body is masked with that role's field "
+    "permissions (/permissions/fields), exactly as the API masks a user with the role, so a "
+    "`viewer` subscription receives no contact phones. Like a CRM's integration user, it is "
+    "chosen per subscription and defaults to `viewer`, the least a receiver can see: give "
+    "`admin` (or another role) for a receiver that needs more.")
+WebhookRole = Literal["admin", "manager", "sales_rep", "support_agent", "marketer", "viewer"]
 
 
 class WebhookFilter(Payload):
@@ -33,6 +40,7 @@ class WebhookCreate(Payload):
     event_types: EventTypes
     filter: WebhookFilter | None = None
     description: str | None = Field(default=None, max_length=500)
+    role: WebhookRole = Field(default="viewer", description=ROLE_HELP)
 
 
 class WebhookUpdate(Payload):
@@ -40,6 +48,7 @@ class WebhookUpdate(Payload):
     event_types: EventTypes | None = None
     filter: WebhookFilter | None = None
     description: str | None = Field(default=None, max_length=500)
+    role: WebhookRole | None = Field(default=None, description=ROLE_HELP)
     enabled: bool | None = None
 
 
@@ -57,6 +66,7 @@ class WebhookOut(Out):
     description: str | None
     event_types: list[str]
     filter: dict[str, Any] | None
+    role: str = Field(description=ROLE_HELP)
     enabled: bool
     disabled_reason: str | None
     key_ids: list[str] = Field(description="Live signing keys, newest first.")
