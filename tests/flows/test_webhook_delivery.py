@@ -12,10 +12,13 @@ from typing import Any
 import pytest
 
 from crm_shared import clock
+from crm_shared.events.automation_events import WebhookCallRequested
+from crm_shared.events.envelope import envelope_for
 from crm_shared.webhook_signature import verify
 from tests.support.client import ApiClient, Tenant, Tenants
-from tests.support.events import settle
+from tests.support.events import put_bus_event, settle
 from tests.support.makers.webhooks import Receiver, receiver
+from tests.support.makers.workflows import make_workflow, runs_of
 
 CHECKED: set[int] = set()
 
@@ -168,3 +171,65 @@ def test_410_disables_at_once_and_n_failures_disable(
     again = platform.patch(f"/webhooks/{failing['webhook_id']}", {"enabled": True},
                            token=tenant.admin_token)
     assert again.status == 200 and again.json["enabled"] is True
+
+
+def test_a_workflow_calls_a_webhook_once_signed_and_masked(
+        platform: ApiClient, contacts: ApiClient, tenant: Tenant, runtimes: dict[str, Any],
+        hooks: Receiver, session: Any) -> None:
+    hook = platform.post("/webhooks", {"url": hooks.url + "/workflow",
+                                       "event_types": ["ContractRenewed"]},
+                         token=tenant.admin_token).json
+    flow = make_workflow(platform, tenant.admin_token, "ContactCreated", [
+        {"type": "call_webhook", "webhook_id": hook["webhook_id"]}],
+        [{"filters": [{"field": "contact.last_name", "operator": "eq", "value": "Called"}]}])
+    made = contacts.post("/contacts", {"first_name": "Wf", "last_name": "Called",
+                                       "phones": [{"number": "+14155550199"}]},
+                         token=tenant.admin_token)
+    assert made.status == 201, made.json
+    settle(runtimes)
+    [run] = runs_of(platform, tenant.admin_token, flow["workflow_id"])
+    assert run["status"] == "completed", run
+    assert run["actions"][0]["result"]["webhook_id"] == hook["webhook_id"]
+    [got] = [r for r in hooks.received if r.path == "/hook/workflow"]
+    assert verify(got.headers["X-CRM-Signature"], got.body, [hook["secret"]],
+                  now=clock.now().timestamp())
+    assert got.headers["X-CRM-Key-Id"] == hook["key_id"]
+    assert got.json["type"] == "ContactCreated" == got.headers["X-CRM-Event-Type"]
+    contact = got.json["data"]["contact"]
+    assert contact["contact_id"] == made.json["contact_id"]
+    assert "phones" not in contact, "masked with the webhook's role (viewer)"
+    # the call delivered twice on the bus, and requested again under a new event id
+    call = WebhookCallRequested(run_id=run["run_id"], workflow_id=flow["workflow_id"],
+                                action_index=0, webhook_id=hook["webhook_id"],
+                                event_type="ContactCreated", payload=got.json["data"])
+    detail = envelope_for(call, tenant.tenant_id, "system:test").model_dump(mode="json")
+    again = envelope_for(call, tenant.tenant_id, "system:test").model_dump(mode="json")
+    for body in (detail, detail, again):
+        put_bus_event(session, "crm.platform", "WebhookCallRequested", body)
+    settle(runtimes)
+    assert len([r for r in hooks.received if r.path == "/hook/workflow"]) == 1
+    assert delivery(platform, tenant, hook["webhook_id"])["status"] == "delivered"
+    platform.delete(f"/workflows/{flow['workflow_id']}", token=tenant.admin_token)
+    platform.delete(f"/webhooks/{hook['webhook_id']}", token=tenant.admin_token)
+
+
+@pytest.mark.parametrize("action, field, message", [
+    ({"url": "https://10.0.0.7/in"}, "url", "private"),
+    ({"url": "https://93.184.216.34/unregistered"}, "url", "no enabled webhook"),
+    ({"webhook_id": "web_01J00000000000000000000000"}, "webhook_id", "no such webhook"),
+])
+def test_a_call_nothing_can_sign_or_reach_fails_the_run_naming_the_field(
+        platform: ApiClient, tenants: Tenants, runtimes: dict[str, Any],
+        action: dict[str, Any], field: str, message: str) -> None:
+    tenant = tenants.create("Calls")
+    settle(runtimes)
+    flow = make_workflow(platform, tenant.admin_token, "TeamChanged",
+                         [{"type": "call_webhook", **action}])
+    made = platform.post("/teams", {"name": "Callers"}, token=tenant.admin_token)
+    assert made.status == 201, made.json
+    settle(runtimes)
+    [run] = runs_of(platform, tenant.admin_token, flow["workflow_id"])
+    assert run["status"] == "failed", run
+    error = run["actions"][0]["error"]
+    assert [e["field"] for e in error["errors"]] == [field]
+    assert message in error["errors"][0]["message"], error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets as random
 from datetime import datetime, timedelta
@@ -73,6 +74,18 @@ def body(event_id: str, event_type: str, occurred_at: str, tenant_id: str,
 def delivery_id_for(event_id: str) -> str:
     """One delivery per event and subscription: its id is the event's ULID."""
     return "dlv_" + event_id.split("_", 1)[-1]
+
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def call_delivery_id(run_id: str, action_index: int) -> str:
+    """One delivery per workflow run and action, however often its call is requested: the
+    run's ULID time, then 80 bits of a hash of (run, action), so it is a well-formed id."""
+    stamp = run_id.split("_", 1)[-1][:10]
+    bits = int.from_bytes(hashlib.sha256(f"{run_id}#{action_index}".encode()).digest()[:10])
+    tail = "".join(CROCKFORD[(bits >> (5 * i)) & 31] for i in reversed(range(16)))
+    return f"dlv_{stamp}{tail}"
 
 
 def backoff(failed_attempts: int) -> int:

@@ -8,8 +8,9 @@ from chalicelib import SERVICE
 from chalicelib.webhooks import domain, egress, queue, repository
 from chalicelib.webhooks.models import DeliveryItem, WebhookItem, WebhookSettingsItem
 from chalicelib.webhooks.schemas import WebhookCreate, WebhookSettings, WebhookUpdate
-from crm_shared import clock, field_permissions
+from crm_shared import clock, field_permissions, observability
 from crm_shared.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from crm_shared.events.automation_events import WebhookCallRequested
 from crm_shared.events.webhook_events import WebhookDeliveryRequested
 from crm_shared.ids import is_id, new_id
 from crm_shared.unit_of_work import TransactionConflict, UnitOfWork
@@ -158,6 +159,58 @@ def enqueue_event(uow: UnitOfWork, tenant_id: str, event_id: str, event_type: st
                                                event_type, payload))
     queue.send(*(queue.message(tenant_id, w, delivery_id) for w, _ in wanted))
     return len(wanted)
+
+
+def call_target(tenant_id: str, webhook_id: str | None, url: str | None) -> WebhookItem:
+    """The subscription a workflow's `call_webhook` action calls: its `webhook_id`, or the
+    tenant's enabled subscription registered for `url` (its secret signs the call, so the
+    receiver verifies it as it verifies the subscription's events). A URL is checked like
+    a subscription's (SSRF: https, public addresses) before it is looked up; 422 naming
+    the field when there is nothing to call."""
+    if webhook_id:
+        hook = repository.get(tenant_id, webhook_id) if is_id(webhook_id, "web") else None
+        if hook is None:
+            raise ValidationFailed.for_field("webhook_id", "no such webhook in this tenant")
+    else:
+        wanted = _safe_url(str(url or ""))
+        found = [h for h in repository.list_page(tenant_id, repository.MAX_WEBHOOKS, None)[0]
+                 if h.url == wanted and h.enabled]
+        if not found:
+            raise ValidationFailed.for_field(
+                "url", "no enabled webhook of this tenant has this URL: register it at "
+                "POST /webhooks (its secret signs the calls) or name a webhook_id")
+        hook = found[0]
+    if not hook.enabled:
+        raise ValidationFailed.for_field("webhook_id", "is disabled: enable it first")
+    return hook
+
+
+def enqueue_call(uow: UnitOfWork, tenant_id: str, event_id: str, occurred_at: str,
+                 call: WebhookCallRequested) -> DeliveryItem | None:
+    """A workflow run's webhook call as one delivery of the named subscription, through the
+    same signed delivery, retries and DLQ as its events, masked with its role.
+
+    Keyed on (run, action): a second request for the same call, whatever its event id,
+    finds the delivery and sends nothing. A call whose webhook is gone is dropped (the run
+    already recorded that the call was requested)."""
+    try:
+        hook = call_target(tenant_id, call.webhook_id, call.url)
+    except ValidationFailed as refused:
+        observability.logger(SERVICE).warning("workflow webhook call dropped", extra={
+            "run_id": call.run_id, "action_index": call.action_index,
+            "reason": refused.detail})
+        return None
+    delivery_id = domain.call_delivery_id(call.run_id, call.action_index)
+    if repository.get_delivery(tenant_id, hook.webhook_id, delivery_id) is not None:
+        return None
+    rules = field_permissions.tenant_rules(SERVICE, tenant_id)
+    seen = domain.masked(call.payload, tenant_id, hook.webhook_id, hook.role, rules)
+    event_type = call.event_type or "WebhookCallRequested"
+    payload = domain.body(event_id, event_type, occurred_at, tenant_id, seen)
+    item = _delivery(tenant_id, hook.webhook_id, delivery_id, event_id, event_type, payload)
+    repository.add_delivery(uow, item)
+    queue.send(queue.message(tenant_id, hook.webhook_id, delivery_id))
+    return item
 
 
 def _start(item: DeliveryItem) -> DeliveryItem:

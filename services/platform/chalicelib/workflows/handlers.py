@@ -46,11 +46,16 @@ def perform(uow: UnitOfWork, tenant_id: str, command: WorkflowActionRequested
     common = {"run_id": command.run_id, "workflow_id": command.workflow_id,
               "action_index": command.action_index}
     if action["type"] == "call_webhook":
-        uow.emit(WebhookCallRequested(**common, webhook_id=action.get("webhook_id"),
+        from chalicelib.webhooks.logic import call_target  # deferred: this action only
+
+        # a webhook that is not there (or a URL no webhook has) fails the action here,
+        # where the run log shows why, rather than after the run moved on
+        hook = call_target(tenant_id, action.get("webhook_id"), action.get("url"))
+        uow.emit(WebhookCallRequested(**common, webhook_id=hook.webhook_id,
                                       url=action.get("url"),
                                       event_type=str(action.get("event_type") or ""),
                                       payload=dict(action.get("payload") or {})), tenant_id)
-        return {"requested": "WebhookCallRequested"}
+        return {"requested": "WebhookCallRequested", "webhook_id": hook.webhook_id}
     if action["type"] == "start_journey":
         contact_id = action.get("contact_id")
         if not contact_id:
