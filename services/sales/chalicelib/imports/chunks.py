@@ -1,11 +1,12 @@
 """Writing one chunk of an opportunity import (the jobs queue's `opportunity_import_chunk`).
 
-Cost per row (DynamoDB requests): owners, products and stages are looked up once per
-distinct value of the import (per container); the row keys are one consistent BatchGetItem
-per 100 rows; new deals share TransactWriteItems of up to 100 items (each deal, its history,
-its events and its row key); an existing deal (same external id) whose row changed is one
-update. Measured: 0.18 requests per row on 1,000 Maven rows (tests/api/sales/
-test_demo_data.py), plus the product read opportunities.create_in makes for each deal.
+Cost per row (DynamoDB requests): owners and stages are looked up once per distinct value
+of the import (per container), products once per distinct name or alias of the chunk (a
+`ProductCache`, which opportunities.create_in reads the deals' lines through, so a deal costs
+no product read of its own); the row keys are one consistent BatchGetItem per 100 rows; new
+deals share TransactWriteItems of up to 100 items (each deal, its history, its events and its
+row key); an existing deal (same external id) whose row changed is one update. Measured: 0.18
+requests per row on 1,000 Maven rows, all told (tests/api/sales/test_demo_data.py).
 
 Redelivery-safe: a new row's opportunity id is derived from (import, row) and its row key is
 written with it, so a second attempt finds its own deal and counts it as created; the chunk's
@@ -76,11 +77,12 @@ class Row:
 
 @dataclass
 class Lookups:
-    """What the import's names meant, kept by the container for the import's next chunks
-    (a Lambda container runs one chunk after another): one read per distinct value."""
+    """What the import's owner and stage names meant, kept by the container for the import's
+    next chunks (a Lambda container runs one chunk after another): one read per distinct
+    value. Products are a chunk's own (`ChunkWriter.catalog`): their records go into the
+    deals' lines, so they are read afresh for each chunk."""
 
     owners: dict[str, tuple[str, str | None] | None] = field(default_factory=dict)
-    products: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     stages: dict[str, str | Problem] = field(default_factory=dict)
 
 
@@ -104,6 +106,10 @@ class ChunkWriter:
     pending: list[Row] = field(default_factory=list)
     row_items: int = 8  # items a new deal takes in a transaction; grows as measured
     known: Lookups = field(default_factory=Lookups)
+    catalog: products.ProductCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.catalog = products.ProductCache(self.spec.tenant_id)
 
     # -- the chunk ---------------------------------------------------------------------
 
@@ -158,7 +164,7 @@ class ChunkWriter:
             else:
                 fields["owner_id"], fields["team_id"] = owner
         if "product" in values:
-            product = self._product(values["product"])
+            product = self.catalog.find(values["product"])
             if product is None:
                 self._fail(number, column_of["product"], "product_lines", f"no product "
                            f"named {values['product']!r} (name or alias)")
@@ -194,12 +200,6 @@ class ChunkWriter:
             self.known.owners[text] = (ref.user_id, teams[0] if len(teams) == 1 else None) \
                 if ref else None
         return self.known.owners[text]
-
-    def _product(self, name: str) -> dict[str, Any] | None:
-        text = name.lower()
-        if text not in self.known.products:
-            self.known.products[text] = products.find_by_name(self.spec.tenant_id, name)
-        return self.known.products[text]
 
     def _stage(self, name: str) -> str | Problem:
         if name not in self.known.stages:
@@ -267,7 +267,7 @@ class ChunkWriter:
             before = uow.size
             try:
                 opportunities.create_in(uow, spec.principal, spec.tenant_id,
-                                        row.opportunity_id, row.fields)
+                                        row.opportunity_id, row.fields, self.catalog)
             except Problem as problem:
                 self.counts["failed"] += 1
                 self._fail_problem(row.number, problem)

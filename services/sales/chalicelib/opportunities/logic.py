@@ -75,9 +75,10 @@ def _where(tenant_id: str, doc: dict[str, Any], sent: dict[str, Any],
     return pipelines.resolve(tenant_id, doc.get("pipeline_id"), doc.get("stage"))
 
 
-def _lines(tenant_id: str, sent_lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _lines(catalog: products.ProductCache,
+           sent_lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Product lines as stored: the product's name, and its price unless one was given."""
-    found = products.get_many(tenant_id, [line["product_id"] for line in sent_lines])
+    found = catalog.get_many([line["product_id"] for line in sent_lines])
     lines = []
     for index, line in enumerate(sent_lines):
         product = found.get(line["product_id"])
@@ -86,16 +87,17 @@ def _lines(tenant_id: str, sent_lines: list[dict[str, Any]]) -> list[dict[str, A
                                              "no such product")
         lines.append({"product_id": line["product_id"], "name": product["name"],
                       "quantity": line.get("quantity", 1),
-                      "unit_price": line.get("unit_price") or product["price"],
+                      "unit_price": line.get("unit_price") or dict(product["price"]),
                       "discount_percent": float(line.get("discount_percent") or 0)})
     return lines
 
 
 def _money(item: OpportunityItem, doc: dict[str, Any], sent: dict[str, Any],
-           creating: bool) -> None:
+           creating: bool, catalog: products.ProductCache | None) -> None:
     """Set the amount: the one given, else the lines' total while it follows the lines."""
     if "product_lines" in sent:
-        doc["product_lines"] = _lines(item.tenant_id, doc["product_lines"])
+        doc["product_lines"] = _lines(catalog or products.ProductCache(item.tenant_id),
+                                      doc["product_lines"])
     if sent.get("amount") is not None:
         item.amount_from_lines = False
     elif creating or "amount" in sent:
@@ -191,9 +193,11 @@ def _stage_events(uow: UnitOfWork, tenant_id: str, item: OpportunityItem,
 
 
 def _stage(uow: UnitOfWork, principal: Principal | None, item: OpportunityItem,
-           sent: dict[str, Any], creating: bool) -> dict[str, Any] | None:
+           sent: dict[str, Any], creating: bool,
+           catalog: products.ProductCache | None = None) -> dict[str, Any] | None:
     """Apply `sent` to the item and stage every write and event of the change in `uow`;
-    returns the record as it will be after commit (None when nothing changed)."""
+    returns the record as it will be after commit (None when nothing changed). The lines'
+    products are read through `catalog` when given (a chunk of an import), else read."""
     tenant_id = item.tenant_id
     previous = record(item)
     before = dict(item.doc)
@@ -202,7 +206,7 @@ def _stage(uow: UnitOfWork, principal: Principal | None, item: OpportunityItem,
     doc["pipeline_id"], doc["stage"] = pipeline.pipeline_id, stage.name
     stage_changed = creating or (before.get("pipeline_id"), before.get("stage")) != (
         pipeline.pipeline_id, stage.name)
-    _money(item, doc, sent, creating)
+    _money(item, doc, sent, creating, catalog)
     _derive(item, doc, sent, stage, stage_changed)
     if not creating and not domain.changed_fields(before, doc):
         return None
@@ -236,10 +240,12 @@ def _stage(uow: UnitOfWork, principal: Principal | None, item: OpportunityItem,
 # -- use cases -----------------------------------------------------------------------------
 
 def create_in(uow: UnitOfWork, principal: Principal | None, tenant_id: str,
-              opportunity_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+              opportunity_id: str, fields: dict[str, Any],
+              catalog: products.ProductCache | None = None) -> dict[str, Any]:
     """Validate `fields` (the POST body's shape) and stage the new deal's writes and events
     in `uow` without committing: lead conversion and the CSV import commit them with their
-    own writes. The owner defaults to the calling user. Returns the record."""
+    own writes. The owner defaults to the calling user. Returns the record. Many deals in a
+    row (an import's chunk) share a `catalog`, so each product is read once."""
     cmd = validate(OpportunityCreate, fields)
     sent = cmd.model_dump(mode="json", exclude_unset=True)
     if not sent.get("owner_id"):
@@ -249,7 +255,7 @@ def create_in(uow: UnitOfWork, principal: Principal | None, tenant_id: str,
         if "team_id" not in sent and len(principal.team_ids) == 1:
             sent["team_id"] = next(iter(principal.team_ids))
     item = repository.new_record(tenant_id, opportunity_id, clock.iso())
-    shown = _stage(uow, principal, item, sent, creating=True)
+    shown = _stage(uow, principal, item, sent, creating=True, catalog=catalog)
     assert shown is not None
     return shown
 

@@ -6,6 +6,7 @@ product claims its name and each alias; `find_by_name` resolves any of them in o
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.products import domain, repository
@@ -48,6 +49,35 @@ def find_by_name(tenant_id: str, name_or_alias: str) -> dict[str, Any] | None:
         return None
     found = repository.claim(tenant_id, domain.name_key(name_or_alias))
     return dict(found.record) if found is not None else None
+
+
+@dataclass
+class ProductCache:
+    """The tenant's products as one piece of work (a chunk of an import) sees them: each
+    name, alias or id read once. A name resolves through its claim, which holds the record,
+    so the deals naming it need no read of their own. Make one per chunk: a cache kept
+    longer would miss a product's later changes."""
+
+    tenant_id: str
+    by_name: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    by_id: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+    def find(self, name_or_alias: str) -> dict[str, Any] | None:
+        """`find_by_name`, once per name (case and spacing ignored)."""
+        key = domain.name_key(name_or_alias)
+        if key not in self.by_name:
+            found = self.by_name[key] = find_by_name(self.tenant_id, name_or_alias)
+            if found is not None:
+                self.by_id[str(found["product_id"])] = found
+        return self.by_name[key]
+
+    def get_many(self, product_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """`get_many`, reading only the ids not seen yet (none when all were)."""
+        missing = [p for p in dict.fromkeys(product_ids) if p not in self.by_id]
+        if missing:
+            found = get_many(self.tenant_id, missing)
+            self.by_id.update({p: found.get(p) for p in missing})
+        return {p: known for p in product_ids if (known := self.by_id[p]) is not None}
 
 
 def _commit(uow: UnitOfWork, tenant_id: str, doc: dict[str, Any]) -> None:
