@@ -123,7 +123,7 @@ def measure(tenant: Tenant, text: str) -> dict[str, Any]:
     finally:
         botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
     seconds = time.perf_counter() - started
-    done = logic.get(tenant.tenant_id, job.import_id)
+    done = logic.get(logic.OPPORTUNITIES, tenant.tenant_id, job.import_id)
     rows = int(done.total)
     lines = calls.pop("dynamodb:BatchGetItem (products of a deal's lines)", 0)
     dynamodb = sum(n for k, n in calls.items() if k.startswith("dynamodb:"))

@@ -91,9 +91,13 @@ def test_rows_are_numbered_as_a_spreadsheet_shows_them() -> None:
 def test_chunks_are_bounded_by_rows_and_bytes() -> None:
     domain = sales_module("domain")
     rows = [(n, ["x" * 10]) for n in range(2, 1203)]
-    assert [len(c) for c in domain.chunked(rows)] == [500, 500, 201]
+    assert [len(c) for c in domain.chunked([r] for r in rows)] == [500, 500, 201]
     wide = [(n, ["x" * 50_000]) for n in range(2, 12)]
-    assert all(sum(len(r[1][0]) for r in c) <= domain.CHUNK_BYTES for c in domain.chunked(wide))
+    assert all(sum(len(r[1][0]) for r in c) <= domain.CHUNK_BYTES
+               for c in domain.chunked([r] for r in wide))
+    # a group (an order's lines) is never cut: it starts the next chunk whole
+    groups = [rows[:300], rows[300:600], rows[600:601]]
+    assert [len(c) for c in domain.chunked(groups)] == [300, 301]
 
 
 def test_amounts_are_whole_units_of_the_currency() -> None:

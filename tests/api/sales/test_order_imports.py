@@ -123,8 +123,9 @@ def test_a_redelivered_chunk_creates_nothing_twice(
     assert body["kind"] == "order_import_chunk" and body["job_id"] == job["import_id"]
     load_app("sales")
     logic = importlib.import_module("chalicelib.order_imports.logic")
-    stored = logic.repo.get_job(tenant.tenant_id, job["import_id"], consistent=True)
-    chunk = logic.repo.get_chunk(tenant.tenant_id, job["import_id"], 0)
+    store = logic.ORDERS.store
+    stored = logic.repo.get_job(store, tenant.tenant_id, job["import_id"], consistent=True)
+    chunk = logic.repo.get_chunk(store, tenant.tenant_id, job["import_id"], 0)
     crashed = logic.OrderChunkWriter(stored)  # wrote every order, died before counting
     crashed.run([(int(n), list(cells)) for n, cells in chunk.rows])
     assert crashed.counts["created"] == 5

@@ -30,7 +30,6 @@ from chalicelib.opportunities import logic as opportunities
 from chalicelib.opportunities.schemas import OpportunityCreate, OpportunityFields
 from chalicelib.pipelines import logic as pipelines
 from chalicelib.products import logic as products
-from crm_shared import context
 from crm_shared.context import Principal
 from crm_shared.errors import NotFound, Problem
 from crm_shared.jobs import Message, principal_of
@@ -303,26 +302,8 @@ class ChunkWriter:
         return {row.number for row in taken}
 
 
-@queue.handler(logic.CHUNK_KIND)
+@queue.handler(logic.OPPORTUNITIES.chunk_kind)
 def chunk(message: Message) -> None:
     """Write one chunk's rows and count them once; the last chunk finishes the import."""
-    tenant_id, import_id, index = message["tenant_id"], message["job_id"], message["chunk"]
-    job = repo.get_job(tenant_id, import_id, consistent=True)
-    if job is None or job.status != "running":
-        return
-    item = repo.get_chunk(tenant_id, import_id, int(index))
-    if item is None:
-        return
-    if not item.done:
-        spec = Spec.of(job)
-        context.current().principal = spec.principal  # events name the importing user
-        writer = ChunkWriter(spec, known=lookups_of(import_id))
-        writer.run([(int(n), list(cells)) for n, cells in item.rows or []])
-        errors = [e.as_dict() for e in sorted(writer.errors, key=lambda e: e.row)]
-        try:
-            with repo.unit_of_work() as uow:
-                repo.count_chunk(uow, job, item, dict(writer.counts), errors)
-        except TransactionConflict as conflict:
-            if "chunk_done" not in conflict.labels:
-                raise
-    logic.finish(tenant_id, import_id)
+    logic.write_chunk(logic.OPPORTUNITIES, message, lambda job: ChunkWriter(
+        Spec.of(job), known=lookups_of(job.import_id)))

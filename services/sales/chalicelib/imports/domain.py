@@ -1,5 +1,6 @@
-"""Rules of an opportunity import, in plain Python: the CSV, the column mapping, a row's cells
-turned into opportunity fields, and the ids and fingerprints that make a chunk idempotent.
+"""Rules of sales CSV imports, in plain Python: the CSV, its chunks, the column mapping, a
+row's cells and amounts (every kind's); and the opportunity import's own: a row's cells turned
+into opportunity fields, and the ids and fingerprints that make a chunk idempotent.
 
 The lookups (owner, product, stage) happen in `chunks`: this module only says which cell
 names them.
@@ -11,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -73,31 +75,34 @@ def read(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return header, rows
 
 
-def chunked(rows: list[tuple[int, list[str]]]) -> list[list[tuple[int, list[str]]]]:
-    """At most CHUNK_ROWS rows and about CHUNK_BYTES of cells in each chunk."""
+def chunked(groups: Iterable[list[tuple[int, list[str]]]]) -> list[list[tuple[int, list[str]]]]:
+    """Whole groups of rows (a deal's one row, an order's lines) per chunk: at most
+    CHUNK_ROWS rows (unless one group has more) and about CHUNK_BYTES of cells in each."""
     chunks: list[list[tuple[int, list[str]]]] = []
     current: list[tuple[int, list[str]]] = []
     size = 0
-    for row in rows:
-        cost = sum(len(c.encode("utf-8")) + 4 for c in row[1]) + 12
-        if current and (len(current) == CHUNK_ROWS or size + cost > CHUNK_BYTES):
+    for rows in groups:
+        cost = sum(sum(len(c.encode("utf-8")) + 4 for c in cells) + 12 for _, cells in rows)
+        if current and (len(current) + len(rows) > CHUNK_ROWS or size + cost > CHUNK_BYTES):
             chunks.append(current)
             current, size = [], 0
-        current.append(row)
+        current += rows
         size += cost
     if current:
         chunks.append(current)
     return chunks
 
 
-def check_mapping(header: list[str], mapping: dict[str, str]) -> list[tuple[str, str]]:
-    """(field, message) for each mapping entry the file or the model cannot honour."""
+def check_mapping(header: list[str], mapping: dict[str, str],
+                  targets: tuple[str, ...] = TARGETS) -> list[tuple[str, str]]:
+    """(field, message) for each mapping entry the file or the kind's `targets` (by default
+    an opportunity's) cannot honour."""
     problems = []
     seen: dict[str, str] = {}
     for column, target in mapping.items():
-        if target not in TARGETS:
+        if target not in targets:
             problems.append((f"mapping.{column}", f"{target!r} is not an importable field "
-                             f"({', '.join(TARGETS)})"))
+                             f"({', '.join(targets)})"))
         elif target in seen:
             problems.append((f"mapping.{column}", f"{target!r} is mapped from "
                              f"{seen[target]!r} already"))

@@ -1,4 +1,5 @@
-"""Items of the imports feature: the import, its chunks of rows, and the row keys."""
+"""Items of the sales imports (every kind): the import, its chunks of rows, and the row
+keys."""
 
 from __future__ import annotations
 
@@ -49,7 +50,9 @@ class ImportChunkItem(SalesItem):
 class ImportKeyItem(SalesItem):
     """The opportunity an imported row became, by its external id (or, without one, by
     (import, row)): written with the deal, so a redelivery or a second import of the same
-    file finds it. `fingerprint` tells an unchanged row (skipped) from a changed one."""
+    file finds it; for an order import, the order (`opportunity_id` holds its id) by
+    (source, external id). `fingerprint` tells an unchanged row (skipped) from a changed
+    one."""
 
     opportunity_id = UnicodeAttribute()
     fingerprint = UnicodeAttribute()

@@ -1,15 +1,19 @@
-"""The only code that knows the imports' key shapes.
+"""The only code that knows the sales imports' key shapes. Each kind of import (`Store`) keeps
+its jobs under its own prefix (`OPP_IMPORT` for opportunities, `ORD_IMPORT` for orders):
 
-- an import: `T#<t>#OPP_IMPORT#<id>` / `JOB`, listed newest first on GSI1 under
-  `T#<t>#OPP_IMPORTS` by `<created_at>#<id>`;
-- its chunks: `T#<t>#OPP_IMPORT#<id>` / `CHUNK#<n>` (the import's item collection);
-- a row key: `T#<t>#OPP_IMPORT_KEY#EXT#<external id>` (or `...#ROW#<import id>#<row>` for a
-  row without one) / `KEY`, the opportunity that row became.
+- an import: `T#<t>#<prefix>#<id>` / `JOB`, listed newest first on GSI1 under
+  `T#<t>#<prefix>S` by `<created_at>#<id>`;
+- its chunks: `T#<t>#<prefix>#<id>` / `CHUNK#<n>` (the import's item collection);
+- a row key: `T#<t>#<prefix>_KEY#...` / `KEY`: for a deal `EXT#<external id>` (or
+  `ROW#<import id>#<row>` for a row without one), the opportunity that row became; for an
+  order `<source>#<external id>`, its fingerprint, so an unchanged order of a later import is
+  skipped without reading it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.expressions.update import Action
@@ -25,27 +29,40 @@ COUNTERS = ("processed", "created", "updated", "skipped", "failed")
 BATCH_GET = 100
 
 
+@dataclass(frozen=True)
+class Store:
+    """Where one kind of import keeps its items: the key prefix and the list's cursor scope."""
+
+    prefix: str
+    scope: str
+
+
+OPPORTUNITY_IMPORTS = Store("OPP_IMPORT", "opportunity-imports")
+ORDER_IMPORTS = Store("ORD_IMPORT", "order-imports")
+
+
 def unit_of_work() -> UnitOfWork:
     return UnitOfWork(SERVICE)
 
 
-def _job_pk(tenant_id: str, import_id: str) -> str:
-    return tenant_key(tenant_id, "OPP_IMPORT", import_id)
+def _job_pk(store: Store, tenant_id: str, import_id: str) -> str:
+    return tenant_key(tenant_id, store.prefix, import_id)
 
 
-def _list_pk(tenant_id: str) -> str:
-    return tenant_key(tenant_id, "OPP_IMPORTS")
+def _list_pk(store: Store, tenant_id: str) -> str:
+    return tenant_key(tenant_id, f"{store.prefix}S")
 
 
-def new_job(tenant_id: str, import_id: str, now: str, **fields: Any) -> ImportJobItem:
-    return ImportJobItem(PK=_job_pk(tenant_id, import_id), SK=JOB, import_id=import_id,
-                         tenant_id=tenant_id, created_at=now, GSI1PK=_list_pk(tenant_id),
+def new_job(store: Store, tenant_id: str, import_id: str, now: str,
+            **fields: Any) -> ImportJobItem:
+    return ImportJobItem(PK=_job_pk(store, tenant_id, import_id), SK=JOB, import_id=import_id,
+                         tenant_id=tenant_id, created_at=now, GSI1PK=_list_pk(store, tenant_id),
                          GSI1SK=f"{now}#{import_id}", **fields)
 
 
-def new_chunk(tenant_id: str, import_id: str, chunk: int,
+def new_chunk(store: Store, tenant_id: str, import_id: str, chunk: int,
               rows: list[tuple[int, list[str]]]) -> ImportChunkItem:
-    return ImportChunkItem(PK=_job_pk(tenant_id, import_id), SK=f"CHUNK#{chunk:06d}",
+    return ImportChunkItem(PK=_job_pk(store, tenant_id, import_id), SK=f"CHUNK#{chunk:06d}",
                            import_id=import_id, chunk=chunk, rows=[list(r) for r in rows])
 
 
@@ -56,37 +73,41 @@ def save_all(items: Iterable[ImportJobItem | ImportChunkItem]) -> None:
             batch.save(item)  # type: ignore[arg-type]
 
 
-def get_job(tenant_id: str, import_id: str, consistent: bool = False) -> ImportJobItem | None:
+def get_job(store: Store, tenant_id: str, import_id: str,
+            consistent: bool = False) -> ImportJobItem | None:
     try:
-        return ImportJobItem.get(_job_pk(tenant_id, import_id), JOB, consistent_read=consistent)
+        return ImportJobItem.get(_job_pk(store, tenant_id, import_id), JOB,
+                                 consistent_read=consistent)
     except ImportJobItem.DoesNotExist:
         return None
 
 
-def get_chunk(tenant_id: str, import_id: str, chunk: int) -> ImportChunkItem | None:
+def get_chunk(store: Store, tenant_id: str, import_id: str,
+              chunk: int) -> ImportChunkItem | None:
     try:
-        return ImportChunkItem.get(_job_pk(tenant_id, import_id), f"CHUNK#{chunk:06d}",
+        return ImportChunkItem.get(_job_pk(store, tenant_id, import_id), f"CHUNK#{chunk:06d}",
                                    consistent_read=True)
     except ImportChunkItem.DoesNotExist:
         return None
 
 
-def chunk_errors(tenant_id: str, import_id: str) -> list[dict[str, Any]]:
+def chunk_errors(store: Store, tenant_id: str, import_id: str) -> list[dict[str, Any]]:
     """Every finished chunk's row errors (their rows are gone by then: small reads)."""
     found: list[dict[str, Any]] = []
-    for item in ImportChunkItem.query(_job_pk(tenant_id, import_id),
+    for item in ImportChunkItem.query(_job_pk(store, tenant_id, import_id),
                                       ImportChunkItem.SK.startswith("CHUNK#"),
                                       attributes_to_get=["PK", "SK", "errors"]):
         found += list(item.errors or [])
     return found
 
 
-def list_jobs(tenant_id: str, limit: int,
+def list_jobs(store: Store, tenant_id: str, limit: int,
               cursor: str | None) -> tuple[list[ImportJobItem], str | None]:
     def query(**paging: Any) -> Any:
-        return ImportJobItem.gsi1.query(_list_pk(tenant_id), scan_index_forward=False, **paging)
+        return ImportJobItem.gsi1.query(_list_pk(store, tenant_id), scan_index_forward=False,
+                                        **paging)
 
-    return query_page(query, f"{tenant_id}:opportunity-imports", cursor, limit)
+    return query_page(query, f"{tenant_id}:{store.scope}", cursor, limit)
 
 
 def count_chunk(uow: UnitOfWork, job: ImportJobItem, chunk: ImportChunkItem,
@@ -101,19 +122,38 @@ def count_chunk(uow: UnitOfWork, job: ImportJobItem, chunk: ImportChunkItem,
     uow.update(job, actions, label="job")
 
 
+def finish(uow: UnitOfWork, job: ImportJobItem, now: str) -> None:
+    uow.update(job, [ImportJobItem.status.set("completed"), ImportJobItem.finished_at.set(now)],
+               condition=ImportJobItem.status == "running", label="finish")
+
+
+# -- row keys ------------------------------------------------------------------------------
+
 def row_key_pk(tenant_id: str, import_id: str, row: int, external_id: str | None) -> str:
+    """A deal's row key: by its external id, else by (import, row)."""
+    prefix = f"{OPPORTUNITY_IMPORTS.prefix}_KEY"
     if external_id:
-        return tenant_key(tenant_id, "OPP_IMPORT_KEY", "EXT", external_id)
-    return tenant_key(tenant_id, "OPP_IMPORT_KEY", "ROW", import_id, str(row))
+        return tenant_key(tenant_id, prefix, "EXT", external_id)
+    return tenant_key(tenant_id, prefix, "ROW", import_id, str(row))
 
 
-def new_row_key(pk: str, opportunity_id: str, fingerprint: str) -> ImportKeyItem:
-    return ImportKeyItem(PK=pk, SK=KEY, opportunity_id=opportunity_id, fingerprint=fingerprint)
+def order_key_pk(tenant_id: str, source: str, external_id: str) -> str:
+    """An order's row key: by (source, external id), as the orders feature claims it."""
+    return tenant_key(tenant_id, f"{ORDER_IMPORTS.prefix}_KEY", source, external_id)
+
+
+def new_row_key(pk: str, record_id: str, fingerprint: str) -> ImportKeyItem:
+    return ImportKeyItem(PK=pk, SK=KEY, opportunity_id=record_id, fingerprint=fingerprint)
 
 
 def claim_row_key(uow: UnitOfWork, key: ImportKeyItem, label: str) -> None:
     """Take a free key, in the deal's transaction."""
     uow.put(key, condition=ImportKeyItem.PK.does_not_exist(), label=label)
+
+
+def remember(pk: str, record_id: str, fingerprint: str) -> None:
+    """What a record was last imported as (one PutItem, after the record is written)."""
+    new_row_key(pk, record_id, fingerprint).save()
 
 
 def row_keys(pks: list[str]) -> dict[str, ImportKeyItem]:
@@ -129,8 +169,3 @@ def row_keys(pks: list[str]) -> dict[str, ImportKeyItem]:
 
 def set_fingerprint(key: ImportKeyItem, fingerprint: str) -> None:
     key.update(actions=[ImportKeyItem.fingerprint.set(fingerprint)])
-
-
-def finish(uow: UnitOfWork, job: ImportJobItem, now: str) -> None:
-    uow.update(job, [ImportJobItem.status.set("completed"), ImportJobItem.finished_at.set(now)],
-               condition=ImportJobItem.status == "running", label="finish")

@@ -4,27 +4,17 @@ orders on the sales jobs queue; progress and the rows that failed."""
 from __future__ import annotations
 
 from chalicelib import SERVICE
-from chalicelib.imports.models import ImportJobItem
-from chalicelib.imports.schemas import ImportOut, ImportPage, RowErrorOut
+from chalicelib.imports import logic as imports
+from chalicelib.imports import repository as repo
+from chalicelib.imports.logic import ORDERS
+from chalicelib.imports.schemas import ImportOut, ImportPage
 from chalicelib.order_imports import logic
-from chalicelib.order_imports import repository as repo
 from chalicelib.order_imports.schemas import OrderImportIn
 from crm_shared.auth.roles import MANAGERS
 from crm_shared.http import ApiRequest, Reply, ServiceApi
 from crm_shared.pagination import parse_limit
 
 api = ServiceApi(SERVICE, "order_imports")
-
-
-def shown(job: ImportJobItem, with_errors: bool = False) -> ImportOut:
-    errors, truncated = logic.errors_of(job) if with_errors else ([], False)
-    return ImportOut(
-        import_id=job.import_id, status=job.status, total=int(job.total),
-        processed=int(job.processed), created=int(job.created), updated=int(job.updated),
-        skipped=int(job.skipped), failed=int(job.failed), mapping=job.request["mapping"],
-        currency=job.request["currency"], created_at=job.created_at,
-        finished_at=job.finished_at, errors_truncated=truncated,
-        errors=[RowErrorOut(**e) for e in errors] if with_errors else None)
 
 
 @api.route("/orders/imports", "POST", roles=MANAGERS, body=OrderImportIn, response=ImportOut,
@@ -34,18 +24,20 @@ def create_order_import(req: ApiRequest) -> Reply:
     imported or recorded with the same (source, external_id) is updated, or skipped when
     unchanged. Poll the Location for progress and row errors."""
     job = logic.submit(req.principal, req.tenant_id, req.body)
-    return Reply(shown(job), status=202, headers={"Location": f"/orders/imports/{job.import_id}"})
+    return Reply(imports.shown(ORDERS, job), status=202,
+                 headers={"Location": f"/orders/imports/{job.import_id}"})
 
 
 @api.route("/orders/imports", "GET", roles=MANAGERS, response=ImportPage)
 def list_order_imports(req: ApiRequest) -> ImportPage:
     """The tenant's order imports, newest first."""
-    items, cursor = repo.list_jobs(req.tenant_id, parse_limit(req.query.get("limit")),
-                                   req.query.get("cursor"))
-    return ImportPage(items=[shown(j) for j in items], next_cursor=cursor)
+    items, cursor = repo.list_jobs(ORDERS.store, req.tenant_id,
+                                   parse_limit(req.query.get("limit")), req.query.get("cursor"))
+    return ImportPage(items=[imports.shown(ORDERS, j) for j in items], next_cursor=cursor)
 
 
 @api.route("/orders/imports/{order_import_id}", "GET", roles=MANAGERS, response=ImportOut)
 def get_order_import(req: ApiRequest, order_import_id: str) -> ImportOut:
     """Progress and counts (of rows), and each failed order's first row, column and message."""
-    return shown(logic.get(req.tenant_id, order_import_id), with_errors=True)
+    return imports.shown(ORDERS, imports.get(ORDERS, req.tenant_id, order_import_id),
+                         with_errors=True)

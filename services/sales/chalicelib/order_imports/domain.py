@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.imports import domain as imports
 from chalicelib.imports.domain import RowError, RowProblem, minor_units
 from crm_shared.money import is_currency
 
@@ -40,19 +41,9 @@ def default_mapping(header: list[str]) -> dict[str, str]:
 
 
 def check_mapping(header: list[str], mapping: dict[str, str]) -> list[tuple[str, str]]:
-    problems = []
-    seen: dict[str, str] = {}
-    for column, target in mapping.items():
-        if target not in TARGETS:
-            problems.append((f"mapping.{column}", f"{target!r} is not an importable field "
-                             f"({', '.join(TARGETS)})"))
-        elif target in seen:
-            problems.append((f"mapping.{column}", f"{target!r} is mapped from "
-                             f"{seen[target]!r} already"))
-        elif column not in header:
-            problems.append((f"mapping.{column}", f"the file has no column {column!r} "
-                             f"(it has {', '.join(header) or 'no header'})"))
-        seen.setdefault(target, column)
+    """An import's mapping checks, and the columns an order cannot do without."""
+    problems = imports.check_mapping(header, mapping, TARGETS)
+    seen = set(mapping.values())
     for needed in ("external_id", "quantity", "unit_price", "totals"):
         if needed not in seen:
             problems.append(("mapping", f"no column is mapped to {needed}"))
