@@ -12,6 +12,7 @@ from tests.api.sales.test_leads import outbox
 from tests.support.client import ApiClient, Tenant, Tenants, unique
 from tests.support.events import settle
 from tests.support.makers.sales_commerce import order_body
+from tests.support.services import load_app
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,28 @@ def test_a_repeated_external_id_returns_the_order_and_upsert_applies(
     assert sales.get("/orders?upsert=maybe", token=tenant.admin_token).status == 200
     assert sales.post("/orders?upsert=maybe", body, token=tenant.admin_token).json[
         "errors"][0]["field"] == "upsert"
+
+
+def test_a_repeat_in_another_container_finds_its_order_by_the_claim(
+        sales: ApiClient, tenant: Tenant) -> None:
+    """A create writes its claim without reading it first; a container that never saw the
+    claim learns it from the failed condition (or, for a changed body, from a read)."""
+    load_app("sales")
+    from chalicelib.orders import repository
+
+    body = order_body(external_id=unique("cold-"))
+    first = sales.post("/orders", body, token=tenant.admin_token)
+    assert first.status == 201, first.json
+    for changed in (body, {**body, "totals": {"amount": 1, "currency": "USD"}}):
+        repository.forget_claims()
+        again = sales.post("/orders", changed, token=tenant.admin_token)
+        assert again.status == 200 and again.json == first.json, again.json
+    repository.forget_claims()
+    paid = sales.post("/orders?upsert=true", {**body, "status": "paid"},
+                      token=tenant.admin_token)
+    assert paid.status == 200 and paid.json["version"] == 2, paid.json
+    listed = sales.get(f"/orders?contact_id={body['contact_id']}", token=tenant.admin_token)
+    assert [o["order_id"] for o in listed.json["items"]] == [first.json["order_id"]]
 
 
 def test_status_moves_forward_with_history_and_an_event_per_step(

@@ -130,13 +130,28 @@ def create(principal: Principal, tenant_id: str, fields: dict[str, Any],
            upsert: bool = False, also: Also = None) -> tuple[dict[str, Any], bool]:
     """Create the order; a known (source, external_id) returns that order unchanged, or,
     with `upsert`, applies `fields` to it. Returns (record, created). `also` stages more
-    writes (intake closes the shop's cart) in the same transaction."""
+    writes (intake closes the shop's cart) in the same transaction.
+
+    A new order is one TransactWriteItems holding its claim: a plain create does not read
+    the claim first (a repeat finds it taken by the transaction's condition, then reads
+    it); an upsert, which usually finds its order, reads the claim first. A claim this
+    container read or wrote before is never read again (claims never change hands).
+    """
     source, external_id = fields.get("source", "manual"), fields.get("external_id")
     if external_id:
-        existing = repository.claimed(tenant_id, source, external_id)
-        if existing is not None:
-            return _existing(principal, tenant_id, existing, fields, upsert, also), False
-    doc = _new_doc(tenant_id, fields)
+        known = repository.claimed(tenant_id, source, external_id) if upsert else \
+            repository.cached_claim(tenant_id, source, external_id)
+        if known is not None:
+            return _existing(principal, tenant_id, known, fields, upsert, also), False
+    try:
+        doc = _new_doc(tenant_id, fields)
+    except ValidationFailed:
+        # a repeat answers with its order, as it did before the body changed
+        taken = repository.claimed(tenant_id, source, external_id) \
+            if external_id and not upsert else None
+        if taken is None:
+            raise
+        return _existing(principal, tenant_id, taken, fields, upsert, also), False
     order_id = new_id(PREFIX)
     item = repository.new_record(tenant_id, order_id, {}, clock.iso())
     uow = repository.unit_of_work()
@@ -152,11 +167,13 @@ def create(principal: Principal, tenant_id: str, fields: dict[str, Any],
     except TransactionConflict as conflict:
         if "external_id" not in conflict.labels or not external_id:
             raise
-        # another request claimed it between our read and write: answer as a repeat
+        # a repeat, or another request claimed it between our read and write
         winner = repository.claimed(tenant_id, source, external_id)
         if winner is None:
             raise
         return _existing(principal, tenant_id, winner, fields, upsert, also), False
+    if external_id:
+        repository.remember_claim(tenant_id, source, external_id, order_id)
     return shown, True
 
 

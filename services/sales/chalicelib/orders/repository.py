@@ -4,10 +4,14 @@
   contact (`T#<t>#ORDERS#CONTACT#<con>`), GSI2 by company, GSI3 by status and GSI4 for all;
 - its status history in the same partition, `HISTORY#<at>#<n>`: one Query;
 - the claim `T#<t>#ORDER_EXT#<source>#<external_id>` / `CLAIM`, written with the order.
+  A claim never changes hands (only offboarding deletes it, with its order), so each
+  container keeps the claims it read or wrote: a repeated (source, external_id) finds its
+  order without reading the claim again.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from chalicelib import SERVICE
@@ -18,6 +22,8 @@ from crm_shared.unit_of_work import UnitOfWork
 
 RECORD = "ORDER"
 CLAIM = "CLAIM"
+CACHED_CLAIMS = 10_000  # per container, least recently used out first
+_claims: OrderedDict[tuple[str, str, str], str] = OrderedDict()
 LIST_INDEXES = {"contact_id": (1, "CONTACT"), "company_id": (2, "COMPANY"),
                 "status": (3, "STATUS")}
 
@@ -74,12 +80,43 @@ def get(tenant_id: str, order_id: str, consistent: bool = False) -> OrderItem | 
 
 
 def claimed(tenant_id: str, source: str, external_id: str) -> str | None:
-    """The order holding (source, external_id), read consistently, or None."""
+    """The order holding (source, external_id), from this container's cache or read
+    consistently, or None."""
+    found = cached_claim(tenant_id, source, external_id)
+    if found is not None:
+        return found
     try:
-        return str(OrderClaimItem.get(*claim_keys(tenant_id, source, external_id),
-                                      consistent_read=True).order_id)
+        order_id = str(OrderClaimItem.get(*claim_keys(tenant_id, source, external_id),
+                                          consistent_read=True).order_id)
     except OrderClaimItem.DoesNotExist:
         return None
+    remember_claim(tenant_id, source, external_id, order_id)
+    return order_id
+
+
+def cached_claim(tenant_id: str, source: str, external_id: str) -> str | None:
+    key = (tenant_id, source, external_id)
+    found = _claims.get(key)
+    if found is not None:
+        _claims.move_to_end(key)
+    return found
+
+
+def remember_claim(tenant_id: str, source: str, external_id: str, order_id: str) -> None:
+    """A claim this container wrote or read (committed: claims never change hands)."""
+    _claims[(tenant_id, source, external_id)] = order_id
+    _claims.move_to_end((tenant_id, source, external_id))
+    while len(_claims) > CACHED_CLAIMS:
+        _claims.popitem(last=False)
+
+
+def forget_claims(tenant_id: str | None = None, source: str | None = None,
+                  external_id: str | None = None) -> None:
+    """Drop one cached claim (its order is gone: the tenant was offboarded), or all."""
+    if tenant_id is None:
+        _claims.clear()
+    else:
+        _claims.pop((tenant_id, str(source), str(external_id)), None)
 
 
 def list_records(tenant_id: str, field: str | None, value: str | None, limit: int,
