@@ -130,6 +130,29 @@ def test_concurrent_redemptions_never_overspend(sales: ApiClient, tenant: Tenant
     assert sorted(e["balance"] for e in member["history"]) == [10, 40, 70, 100]
 
 
+def test_a_member_and_its_ledger_page_by_page(sales: ApiClient, tenant: Tenant) -> None:
+    """The first page comes with the balance in one Query; the cursor pages the rest."""
+    contact = member_with(sales, tenant, 10)
+    for n in range(4):
+        assert sales.post(f"/loyalty/members/{contact}/adjust", {
+            "points": n + 1, "reason": f"r{n}"}, token=tenant.admin_token).status == 201
+    first = sales.get(f"/loyalty/members/{contact}?limit=2", token=tenant.admin_token).json
+    assert first["balance"] == 20 and first["contact_id"] == contact
+    assert [e["reason"] for e in first["history"]] == ["r3", "r2"]
+    seen = [e["reason"] for e in first["history"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = sales.get(f"/loyalty/members/{contact}?limit=2&cursor={cursor}",
+                         token=tenant.admin_token).json
+        assert page["balance"] == 20
+        seen += [e["reason"] for e in page["history"]]
+        cursor = page["next_cursor"]
+    assert seen == ["r3", "r2", "r1", "r0", "welcome"]
+    assert sales.get(f"/loyalty/members/{new_id('con')}",
+                     token=tenant.admin_token).status == 404
+    assert sales.get("/loyalty/members/nope", token=tenant.admin_token).status == 404
+
+
 def test_redeem_and_adjust_validate_and_need_roles(sales: ApiClient, tenants: Tenants,
                                                    tenant: Tenant) -> None:
     contact = member_with(sales, tenant, 20)

@@ -62,13 +62,16 @@ def _member(item: MemberItem, entries: list[EntryItem], cursor: str | None) -> M
 
 @api.route("/loyalty/members/{member_id}", "GET", roles=ALL_ROLES, response=MemberOut)
 def get_member(req: ApiRequest, member_id: str) -> MemberOut:
-    """Balance, tier and a page of the ledger (newest first): one GetItem and one Query
-    (the tier's benefits are in the programme)."""
-    item = logic.member(req.tenant_id, member_id)
-    entries, cursor = repository.ledger(req.tenant_id, member_id,
-                                        parse_limit(req.query.get("limit")),
-                                        req.query.get("cursor"))
-    return _member(item, entries, cursor)
+    """Balance, tier and a page of the ledger (newest first): the first page is one Query
+    of the member's partition, a later one a GetItem and a Query (the tier's benefits are
+    in the programme)."""
+    limit, cursor = parse_limit(req.query.get("limit")), req.query.get("cursor")
+    if cursor:
+        item = logic.member(req.tenant_id, member_id)
+        entries, cursor = repository.ledger(req.tenant_id, member_id, limit, cursor)
+        return _member(item, entries, cursor)
+    found, entries, cursor = logic.member_page(req.tenant_id, member_id, limit)
+    return _member(found, entries, cursor)
 
 
 @api.route("/loyalty/members/{member_id}/redeem", "POST", roles=WRITERS, body=Redeem,

@@ -46,6 +46,16 @@ def member(tenant_id: str, contact_id: str) -> MemberItem:
     return found
 
 
+def member_page(tenant_id: str, contact_id: str,
+                limit: int) -> tuple[MemberItem, list[EntryItem], str | None]:
+    """The member with the first `limit` entries of its ledger (one Query), or a 404."""
+    found, entries, cursor = repository.member_and_ledger(tenant_id, contact_id, limit) \
+        if is_id(contact_id, "con") else (None, [], None)
+    if found is None:
+        raise NotFound("no such loyalty member")
+    return found, entries, cursor
+
+
 def enrol(tenant_id: str, contact_id: str) -> tuple[MemberItem, bool]:
     found = repository.member(tenant_id, contact_id)
     if found is not None:

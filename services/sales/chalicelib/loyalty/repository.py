@@ -2,7 +2,8 @@
 
 - the programme `T#<t>#LOYALTY` / `PROGRAM`;
 - a member `T#<t>#LOYALTY_MEMBER#<con>` / `MEMBER`, its ledger in the same partition
-  (`LEDGER#<at>#<entry>`): the member and a page of history are one GetItem and one Query;
+  (`LEDGER#<at>#<entry>`), after which `MEMBER` sorts: the member and the first page of
+  its history, newest first, are one Query;
   an earned entry is on the sparse DUE index (job `expire_points`) until it expires;
 - what an order earned `T#<t>#LOYALTY_ORDER#<ord>` / `POINTS`.
 """
@@ -15,7 +16,7 @@ from typing import Any
 from chalicelib import SERVICE
 from chalicelib.loyalty.models import EntryItem, MemberItem, OrderPointsItem, ProgramItem
 from crm_shared.dynamo import tenant_key
-from crm_shared.pagination import query_page
+from crm_shared.pagination import encode_cursor, query_page
 from crm_shared.schedules import due_fields, due_items
 from crm_shared.unit_of_work import UnitOfWork
 
@@ -86,6 +87,22 @@ def ledger(tenant_id: str, contact_id: str, limit: int,
     return query_page(lambda **kw: EntryItem.query(pk, EntryItem.SK.startswith("LEDGER#"),
                                                    scan_index_forward=False, **kw),
                       f"{pk}:ledger", cursor, limit)
+
+
+def member_and_ledger(tenant_id: str, contact_id: str,
+                      limit: int) -> tuple[MemberItem | None, list[EntryItem], str | None]:
+    """The member and the newest `limit` ledger entries: one consistent Query, backwards
+    from `MEMBER` (the partition's last key) over the ledger. The cursor pages `ledger`."""
+    pk = member_pk(tenant_id, contact_id)
+    found = MemberItem._get_connection().query(
+        pk, MemberItem.SK.between("LEDGER#", "MEMBER"), consistent_read=True,
+        scan_index_forward=False, limit=limit + 1)
+    raw = list(found.get("Items") or [])
+    if not raw or raw[0]["SK"]["S"] != "MEMBER":
+        return None, [], None
+    entries = [EntryItem.from_raw_data(item) for item in raw[1:]]
+    return (MemberItem.from_raw_data(raw[0]), entries,
+            encode_cursor(found.get("LastEvaluatedKey"), f"{pk}:ledger"))
 
 
 def all_entries(tenant_id: str, contact_id: str) -> list[EntryItem]:
