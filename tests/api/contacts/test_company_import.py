@@ -9,12 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.contacts.test_transfers import (  # noqa: F401  (an autouse fixture)
-    drain,
-    fast_transactions,
-    rows_of,
-    s3_text,
-)
+from tests.api.contacts.test_transfers import drain, rows_of, s3_text
 from tests.support.client import ApiClient, Tenant, Tenants, unique
 from tests.support.events import settle
 from tests.support.services import load_app
