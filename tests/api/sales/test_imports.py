@@ -119,14 +119,6 @@ def test_a_mapping_names_what_the_file_lacks() -> None:
     assert "owner" in problems["mapping.b"] and "no column 'c'" in problems["mapping.c"]
 
 
-def test_row_ids_are_the_same_on_every_attempt() -> None:
-    domain = sales_module("domain")
-    first = domain.row_opportunity_id("imp_X", 1_700_000_000_000, 7)
-    assert first == domain.row_opportunity_id("imp_X", 1_700_000_000_000, 7)
-    assert first != domain.row_opportunity_id("imp_X", 1_700_000_000_000, 8)
-    assert first.startswith("opp_") and len(first) == 30
-
-
 # -- the import -------------------------------------------------------------------------
 
 

@@ -32,19 +32,15 @@ from chalicelib.companies.schemas import CompanyCreate, CompanyFields
 from chalicelib.relationships import logic as relationships
 from chalicelib.transfers import company_rows
 from chalicelib.transfers import repository as repo
-from chalicelib.transfers.contact_import import ImportSpec, RowError, row_contact_id
+from chalicelib.transfers.contact_import import ImportSpec
 from crm_shared import clock
 from crm_shared.auth.roles import Visibility
 from crm_shared.errors import Problem, ValidationFailed
+from crm_shared.imports import RowError, row_id
 from crm_shared.unit_of_work import MAX_ITEMS, TransactionConflict, UnitOfWork
 from crm_shared.validation import validate
 
 OBJECT = "company"
-
-
-def row_company_id(import_id: str, created_ms: int, number: int) -> str:
-    """The same id every time row `number` of this import is attempted."""
-    return "cmp_" + row_contact_id(import_id, created_ms, number).removeprefix("con_")
 
 
 @dataclass
@@ -75,7 +71,7 @@ class CompanyChunkWriter:
     seen: Visibility | None = None  # whom the importing user may change, set by run
 
     def _own_id(self, number: int) -> str:
-        return row_company_id(self.spec.import_id, self.spec.created_ms, number)
+        return row_id("cmp", self.spec.import_id, self.spec.created_ms, number)
 
     def _fail(self, number: int, problem: Problem) -> None:
         self.counts["failed"] += 1

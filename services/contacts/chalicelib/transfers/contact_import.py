@@ -15,12 +15,9 @@ counts it as created instead of creating it twice.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-
-from ulid import ULID
 
 from chalicelib import tenancy
 from chalicelib.contacts import domain, logic
@@ -34,19 +31,12 @@ from crm_shared.contact_data import normalize_email, normalize_phone
 from crm_shared.context import Principal
 from crm_shared.errors import NotFound, Problem
 from crm_shared.events.contacts_events import ContactCreated
+from crm_shared.imports import RowError, row_id
 from crm_shared.unit_of_work import MAX_ITEMS, TransactionConflict
 from crm_shared.validation import validate
 
 BATCH_GET = 100
 KINDS = {"email": "EMAIL", "phone": "PHONE"}
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    field: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -70,12 +60,6 @@ class NewRow:
     entries: domain.Entries
     key: str | None
     external_id: str | None = None
-
-
-def row_contact_id(import_id: str, created_ms: int, number: int) -> str:
-    """The same id every time row `number` of this import is attempted."""
-    digest = hashlib.sha256(f"{import_id}:{number}".encode()).digest()[:10]
-    return f"con_{ULID.from_bytes(created_ms.to_bytes(6, 'big') + digest)}"
 
 
 @dataclass
@@ -110,7 +94,7 @@ class ChunkWriter:
         self._flush()
 
     def _own_id(self, number: int) -> str:
-        return row_contact_id(self.spec.import_id, self.spec.created_ms, number)
+        return row_id("con", self.spec.import_id, self.spec.created_ms, number)
 
     def _fail(self, number: int, problem: Problem) -> None:
         self.counts["failed"] += 1

@@ -28,13 +28,14 @@ from chalicelib.config import files_bucket, s3_client
 from chalicelib.transfers import company_rows, contact_rows, csvfile, jobs
 from chalicelib.transfers import repository as repo
 from chalicelib.transfers.company_import import CompanyChunkWriter, LinkWriter
-from chalicelib.transfers.contact_import import ChunkWriter, ImportSpec, RowError
+from chalicelib.transfers.contact_import import ChunkWriter, ImportSpec
 from chalicelib.transfers.models import JobItem
 from crm_shared import clock, context
 from crm_shared.context import Principal
 from crm_shared.errors import Conflict, NotFound, ValidationFailed
 from crm_shared.events.contacts_events import ImportCompleted
 from crm_shared.ids import is_id, new_id
+from crm_shared.imports import RowError, created_ms
 from crm_shared.unit_of_work import TransactionConflict
 
 CHUNK_ROWS = 500
@@ -162,10 +163,7 @@ def upload_url(job: JobItem) -> str:
 
 
 def _spec(job: JobItem) -> ImportSpec:
-    from datetime import datetime
-
-    created = datetime.fromisoformat(job.created_at.replace("Z", "+00:00"))
-    return ImportSpec(job.tenant_id, job.job_id, int(created.timestamp() * 1000),
+    return ImportSpec(job.tenant_id, job.job_id, created_ms(job.created_at),
                       jobs.principal_of(job.principal, job.tenant_id), list(job.header or []),
                       dict(job.request["mapping"]), job.request.get("upsert_key"))
 

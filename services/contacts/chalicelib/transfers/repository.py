@@ -20,13 +20,13 @@ from pynamodb.expressions.update import Action
 from chalicelib import SERVICE
 from chalicelib.transfers.models import ChunkDoneItem, ExternalKeyItem, JobItem
 from crm_shared.dynamo import tenant_key
+from crm_shared.imports import COUNTERS
 from crm_shared.pagination import decode_cursor, encode_cursor
 from crm_shared.unit_of_work import UnitOfWork
 
 JOB = "JOB"
 KEY = "KEY"
 BATCH_GET = 100
-COUNTERS = ("processed", "created", "updated", "skipped", "failed")
 
 
 def unit_of_work() -> UnitOfWork:

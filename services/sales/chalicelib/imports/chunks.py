@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from chalicelib.directory import logic as directory
 from chalicelib.imports import domain, logic
 from chalicelib.imports import repository as repo
-from chalicelib.imports.domain import RowError, RowProblem
+from chalicelib.imports.domain import RowProblem
 from chalicelib.imports.jobs import queue
 from chalicelib.imports.models import ImportJobItem, ImportKeyItem
 from chalicelib.opportunities import logic as opportunities
@@ -32,6 +31,7 @@ from chalicelib.pipelines import logic as pipelines
 from chalicelib.products import logic as products
 from crm_shared.context import Principal
 from crm_shared.errors import NotFound, Problem
+from crm_shared.imports import RowError, created_ms, row_id
 from crm_shared.jobs import Message, principal_of
 from crm_shared.unit_of_work import MAX_ITEMS, TransactionConflict, UnitOfWork
 from crm_shared.validation import validate
@@ -58,8 +58,7 @@ class Spec:
 
     @classmethod
     def of(cls, job: ImportJobItem) -> Spec:
-        created = datetime.fromisoformat(job.created_at.replace("Z", "+00:00"))
-        return cls(job.tenant_id, job.import_id, int(created.timestamp() * 1000),
+        return cls(job.tenant_id, job.import_id, created_ms(job.created_at),
                    principal_of(job.principal, job.tenant_id), [str(h) for h in job.header or []],
                    dict(job.request["mapping"]), str(job.request["currency"]),
                    str(job.request["pipeline_id"]))
@@ -185,7 +184,7 @@ class ChunkWriter:
         external_id = values.get("external_id")
         if external_id and KEEPS_EXTERNAL_ID:
             fields["external_id"] = external_id
-        return Row(number, domain.row_opportunity_id(spec.import_id, spec.created_ms, number),
+        return Row(number, row_id("opp", spec.import_id, spec.created_ms, number),
                    fields, repo.row_key_pk(spec.tenant_id, spec.import_id, number, external_id),
                    domain.fingerprint(fields))
 

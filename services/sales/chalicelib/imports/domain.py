@@ -1,6 +1,7 @@
 """Rules of sales CSV imports, in plain Python: the CSV, its chunks, the column mapping, a
 row's cells and amounts (every kind's); and the opportunity import's own: a row's cells turned
-into opportunity fields, and the ids and fingerprints that make a chunk idempotent.
+into opportunity fields, and the fingerprints that tell a changed row from one imported
+before. A failed row and a row's id are every import's, in crm_shared.imports.
 
 The lookups (owner, product, stage) happen in `chunks`: this module only says which cell
 names them.
@@ -13,12 +14,9 @@ import hashlib
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from ulid import ULID
 
 BOM = "\ufeff"
 CHUNK_ROWS = 500
@@ -40,18 +38,6 @@ EXPONENTS = {**dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "
                               "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
              **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
              "CLF": 4, "UYW": 4}
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    field: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "field": self.field,
-                "message": self.message}
 
 
 class RowProblem(ValueError):
@@ -183,12 +169,6 @@ def column_for(field: str, column_of: dict[str, str]) -> str:
     head = field.split(".", 1)[0].split("[", 1)[0]
     target = FIELD_TARGETS.get(head, head)
     return column_of.get(target, "")
-
-
-def row_opportunity_id(import_id: str, created_ms: int, row: int) -> str:
-    """The same id every time row `row` of this import is attempted (a redelivery)."""
-    digest = hashlib.sha256(f"{import_id}:{row}".encode()).digest()[:10]
-    return f"opp_{ULID.from_bytes(created_ms.to_bytes(6, 'big') + digest)}"
 
 
 def fingerprint(fields: dict[str, Any]) -> str:

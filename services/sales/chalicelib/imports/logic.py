@@ -18,7 +18,6 @@ from typing import Any, Protocol
 
 from chalicelib.imports import domain
 from chalicelib.imports import repository as repo
-from chalicelib.imports.domain import RowError
 from chalicelib.imports.jobs import queue
 from chalicelib.imports.models import ImportJobItem
 from chalicelib.imports.schemas import ImportIn, ImportOut, RowErrorOut
@@ -29,6 +28,7 @@ from crm_shared.errors import NotFound, ValidationFailed
 from crm_shared.events.envelope import Event
 from crm_shared.events.sales_events import OpportunityImportCompleted
 from crm_shared.ids import is_id, new_id
+from crm_shared.imports import RowError
 from crm_shared.jobs import Message, principal_of, stored_principal
 from crm_shared.unit_of_work import TransactionConflict
 

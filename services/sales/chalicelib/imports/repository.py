@@ -21,11 +21,11 @@ from pynamodb.expressions.update import Action
 from chalicelib import SERVICE
 from chalicelib.imports.models import ImportChunkItem, ImportJobItem, ImportKeyItem
 from crm_shared.dynamo import tenant_key
+from crm_shared.imports import COUNTERS
 from crm_shared.pagination import query_page
 from crm_shared.unit_of_work import UnitOfWork
 
 JOB, KEY = "JOB", "KEY"
-COUNTERS = ("processed", "created", "updated", "skipped", "failed")
 BATCH_GET = 100
 
 

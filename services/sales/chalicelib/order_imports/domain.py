@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.imports import domain as imports
-from chalicelib.imports.domain import RowError, RowProblem, minor_units
+from chalicelib.imports.domain import RowProblem, minor_units
+from crm_shared.imports import RowError
 from crm_shared.money import is_currency
 
 TARGETS = ("source", "external_id", "contact_id", "contact_email", "status", "placed_at",
