@@ -28,8 +28,31 @@ XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XUA YER ZAR ZMW ZWG
 """))
 
 
+# ISO 4217 minor units where they are not 2 (the rest of the world's cents).
+EXPONENTS: dict[str, int] = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
+                     "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    "CLF": 4, "UYW": 4,
+}
+
+
 def is_currency(code: object) -> bool:
     return isinstance(code, str) and code in CURRENCIES
+
+
+def exponent(currency: str) -> int:
+    """How many decimals a whole unit of `currency` has (2: cents, unless ISO 4217 says)."""
+    return EXPONENTS.get(currency, 2)
+
+
+def currency_code(value: object) -> object:
+    """A field validator's (mode "before") check of a currency code: stripped, upper-cased,
+    and a ValueError (a 422 naming the field) unless ISO 4217 knows it."""
+    code = value.strip().upper() if isinstance(value, str) else value
+    if isinstance(code, str) and not is_currency(code):
+        raise ValueError("is not an ISO 4217 currency code")
+    return code
 
 
 class Money(Payload):
@@ -41,7 +64,4 @@ class Money(Payload):
     @field_validator("currency", mode="before")
     @classmethod
     def _currency(cls, value: object) -> object:
-        code = value.strip().upper() if isinstance(value, str) else value
-        if isinstance(code, str) and not is_currency(code):
-            raise ValueError("is not an ISO 4217 currency code")
-        return code
+        return currency_code(value)

@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.properties import store
 from chalicelib.transfers.contact_rows import LIST_SEPARATOR, _typed
 from crm_shared.errors import ValidationFailed
-from crm_shared.money import is_currency
+from crm_shared.money import exponent, is_currency
 
 ADDRESS_PARTS = ("street", "city", "region", "postal_code", "country")
 FIELDS = ("name", "domain", "industry", "employees", "annual_revenue", "currency",
@@ -24,10 +24,6 @@ FIELDS = ("name", "domain", "industry", "employees", "annual_revenue", "currency
           *(f"address.{p}" for p in ADDRESS_PARTS))
 UPSERT_KEYS = ("domain", "external_id", "name")
 DEFAULT_CURRENCY = "USD"
-# ISO 4217 minor units where they are not 2
-EXPONENTS = {**dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
-                              "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
-             **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3)}
 
 
 def check_mapping(tenant_id: str, mapping: dict[str, str], upsert_key: str | None) -> None:
@@ -72,7 +68,7 @@ def _money(raw: str, currency: str) -> dict[str, Any]:
     except InvalidOperation:
         raise ValidationFailed.for_field("annual_revenue", f"{raw!r} is not an amount "
                                          "(whole units, e.g. 1250000.50)") from None
-    scaled = value.scaleb(EXPONENTS.get(currency, 2))
+    scaled = value.scaleb(exponent(currency))
     if not value.is_finite() or value < 0 or scaled != scaled.to_integral_value():
         raise ValidationFailed.for_field("annual_revenue", f"{raw!r} is not an amount in "
                                          f"{currency}")

@@ -18,6 +18,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from crm_shared.money import exponent
+
 BOM = "\ufeff"
 CHUNK_ROWS = 500
 CHUNK_BYTES = 200_000  # a chunk's rows are stored in one item (DynamoDB's limit is 400 KB)
@@ -33,11 +35,6 @@ TARGETS = ("external_id", "name", "owner", "product", "company_name", "stage", "
 DATE_TARGETS = ("engaged_at", "closed_at", "expected_close_date")
 # What an opportunity field (as a validation error names it) was read from.
 FIELD_TARGETS = {"owner_id": "owner", "product_lines": "product", "team_id": "owner"}
-# ISO 4217 minor units where they are not 2 (the rest of the world's cents).
-EXPONENTS = {**dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
-                              "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
-             **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-             "CLF": 4, "UYW": 4}
 
 
 class RowProblem(ValueError):
@@ -122,7 +119,7 @@ def minor_units(text: str, currency: str) -> int:
         raise ValueError(f"{text!r} is not a number") from None
     if not value.is_finite() or value < 0:
         raise ValueError(f"{text!r} is not an amount (a number >= 0)")
-    scaled = value.scaleb(EXPONENTS.get(currency, 2))
+    scaled = value.scaleb(exponent(currency))
     if scaled != scaled.to_integral_value():
         raise ValueError(f"{text!r} has more decimals than {currency} allows")
     return int(scaled)

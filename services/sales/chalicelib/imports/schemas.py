@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from crm_shared.money import is_currency
+from crm_shared.money import currency_code
 from crm_shared.validation import Payload
 
 MAX_INLINE_CHARS = 5 * 1024 * 1024  # the API's body limit (1 MiB) is lower and comes first
@@ -26,10 +26,7 @@ class ImportIn(Payload):
     @field_validator("currency", mode="before")
     @classmethod
     def _currency(cls, value: object) -> object:
-        code = value.strip().upper() if isinstance(value, str) else value
-        if isinstance(code, str) and not is_currency(code):
-            raise ValueError("is not an ISO 4217 currency code")
-        return code
+        return currency_code(value)
 
 
 class RowErrorOut(BaseModel):
