@@ -301,3 +301,50 @@ def test_merge_repoints_orders_contracts_and_points(
     settle(runtimes)
     value = sales.get(f"/orders/customers/{survivor}/value", token=tenant.admin_token).json
     assert value["order_count"] == 1 and value["lifetime_value"]["amount"] == 2500
+
+
+def test_a_merge_moves_every_order_once_however_many(
+        sales: ApiClient, tenant: Tenant, session: Any, runtimes: dict[str, Any]) -> None:
+    """More orders than one transaction holds move in chunks: all of them, each once
+    (the event delivered twice), their value with them; an erasure strips them all."""
+    from crm_shared.events.contacts_events import ContactErased, ContactMerged
+
+    loser, survivor = new_id("con"), new_id("con")
+    placed = [place(sales, tenant, contact_id=loser, status="paid",
+                    customer={"name": "Ada", "email": "ada@example.com"})["order_id"]
+              for _ in range(40)]
+    settle(runtimes)
+    deliver(session, tenant.tenant_id, ContactMerged(
+        contact_id=survivor, merged_ids=[loser], contact={"contact_id": survivor}), 2)
+    settle(runtimes)
+
+    def all_of(contact_id: str) -> list[dict[str, Any]]:
+        found, cursor = [], ""
+        while True:
+            page = sales.get(f"/orders?contact_id={contact_id}&limit=100{cursor}",
+                             token=tenant.admin_token).json
+            found += page["items"]
+            if not page["next_cursor"]:
+                return found
+            cursor = f"&cursor={page['next_cursor']}"
+
+    moved = all_of(survivor)
+    assert sorted(o["order_id"] for o in moved) == sorted(placed)
+    assert {o["version"] for o in moved} == {2}, "each order moved once"
+    assert all_of(loser) == []
+    value = sales.get(f"/orders/customers/{survivor}/value", token=tenant.admin_token).json
+    assert value["order_count"] == 40 and value["lifetime_value"]["amount"] == 40 * 2500
+    # a refund after the merge comes off the survivor's value: its contribution moved too
+    sales.patch(f"/orders/{placed[0]}", {"status": "refunded"}, token=tenant.admin_token)
+    settle(runtimes)
+    value = sales.get(f"/orders/customers/{survivor}/value", token=tenant.admin_token).json
+    assert value["order_count"] == 39
+
+    deliver(session, tenant.tenant_id, ContactErased(contact_id=survivor,
+                                                     erased_at="2031-01-01T00:00:00Z"), 2)
+    settle(runtimes)
+    erased = all_of(survivor)
+    assert len(erased) == 40 and all(o["customer"] == {} for o in erased)
+    versions = {o["order_id"]: o["version"] for o in erased}
+    assert versions.pop(placed[0]) == 4, "moved, refunded, erased"
+    assert set(versions.values()) == {3}, "each order erased once"

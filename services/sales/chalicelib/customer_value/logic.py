@@ -228,11 +228,10 @@ def recommendations(tenant_id: str, contact_id: str | None,
     return {"items": items[:NEIGHBOURS], "items_read": read}
 
 
-def merge_in(uow: UnitOfWork, tenant_id: str, survivor: str, gone: list[str],
-             order_ids: list[str]) -> None:
-    """ContactMerged: the merged contacts' value folds into the survivor's, and the moved
-    orders' contributions name the survivor (so a later refund comes off the right one).
-    The RFM histogram keeps the merged customers' buckets until their next order event."""
+def merge_values(uow: UnitOfWork, tenant_id: str, survivor: str, gone: list[str]) -> None:
+    """ContactMerged: the merged contacts' value folds into the survivor's (once: in the
+    event's transaction). The RFM histogram keeps the merged customers' buckets until
+    their next order event."""
     found = repository.values(tenant_id, [survivor, *gone])
     if not any(c in found for c in gone):
         return
@@ -246,8 +245,13 @@ def merge_in(uow: UnitOfWork, tenant_id: str, survivor: str, gone: list[str],
         uow.delete(other)
     item.customer_id, item.tenant_id, item.doc = survivor, tenant_id, doc
     uow.put(item, label="version")
-    for order_id in order_ids:
-        contrib = repository.contribution(tenant_id, order_id)
+
+
+def repoint_contributions(uow: UnitOfWork, tenant_id: str, survivor: str, gone: list[str],
+                          order_ids: list[str]) -> None:
+    """The moved orders' contributions name the survivor, in the moved orders' transaction
+    (so a later refund comes off the right customer): one BatchGetItem."""
+    for contrib in repository.contributions(tenant_id, order_ids):
         if contrib.doc and contrib.doc.get("contact_id") in gone:
             contrib.doc = {**contrib.doc, "contact_id": survivor}
             uow.put(contrib, label="version")

@@ -82,6 +82,13 @@ def contribution(tenant_id: str, order_id: str) -> ContributionItem:
                                 doc={})
 
 
+def contributions(tenant_id: str, order_ids: list[str]) -> list[ContributionItem]:
+    """The stored contributions of these orders (an order not folded yet has none)."""
+    keys = [(tenant_key(tenant_id, "ORDER_CONTRIB", o), "CONTRIB")
+            for o in dict.fromkeys(order_ids)]
+    return list(ContributionItem.batch_get(keys, consistent_read=True)) if keys else []
+
+
 def add_stats(uow: UnitOfWork, tenant_id: str, dimension: str, month: str, key: str,
               currency: str, revenue: int, orders: int, name: str | None = None) -> None:
     item = StatsItem(PK=tenant_key(tenant_id, "ORDER_STATS", DIMENSIONS[dimension]),
