@@ -23,7 +23,8 @@ handle_events, publish_outbox = wire_events(app, SERVICE, "chalicelib.consumers"
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep_sla")
 def sweep_sla(event: object) -> int:
-    """Announce SLA targets that fell due unmet (SlaBreached, once each) and escalate."""
+    """Announce SLA targets that fell due unmet (SlaBreached) and escalate, and those close
+    to due (TicketSlaAtRisk), once each."""
     from chalicelib.sla import sweep  # deferred: only this function needs it
 
     return sweep.run()

@@ -109,6 +109,7 @@ from crm_shared.events.service_events import (
     TicketCommented,
     TicketCreated,
     TicketResolved,
+    TicketSlaAtRisk,
     TicketStatusChanged,
     TicketUpdated,
 )
@@ -133,7 +134,7 @@ CATALOG: dict[str, type[Event]] = {
         CampaignLaunched, MessageSent, MessageDelivered, MessageBounced, Unsubscribed,
         JourneyEntered, JourneyCompleted,
         TicketCreated, TicketUpdated, TicketAssigned, TicketStatusChanged, TicketResolved,
-        TicketCommented, SlaBreached, SurveyResponded, ReturnRequested,
+        TicketCommented, SlaBreached, TicketSlaAtRisk, SurveyResponded, ReturnRequested,
         ReturnApproved, ReturnRejected, ReturnReceived, ReturnRefunded, ReturnReplaced,
         ArticlePublished,
         SurveySent, InboundEmailQuarantined, ContactRequested,

@@ -86,6 +86,23 @@ class SlaBreached(ServiceEvent):
     ticket: dict[str, Any]
 
 
+class TicketSlaAtRisk(ServiceEvent):
+    """An SLA target (`first_response` or `resolution`) is close to its due time and still
+    unmet: the policy's `warn_before_minutes` of business time (default a fifth of the
+    target) are left. Announced once per ticket and target; the platform notifies the
+    assignee, or the team's manager when nobody is assigned."""
+
+    ticket_id: str
+    policy_id: str
+    target: str = Field(description="first_response or resolution")
+    due_at: str
+    at_risk_at: str = Field(description="When the sweep found the target at risk.")
+    remaining_seconds: int = Field(description="Business seconds left at `at_risk_at`.")
+    assignee_id: str | None = None
+    team_id: str | None = None
+    ticket: dict[str, Any]
+
+
 class SurveyResponded(ServiceEvent):
     """A customer answered a CSAT or NPS survey (about a ticket when `ticket_id` is set)."""
 

@@ -55,7 +55,7 @@ def test_removing_or_retyping_a_field_is_detected() -> None:
 
 
 # past participles and states reached that do not end in -ed
-IRREGULAR_PAST = ("Won", "Lost", "Due", "Sent", "Paid", "Read", "Expiring")
+IRREGULAR_PAST = ("Won", "Lost", "Due", "Sent", "Paid", "Read", "Expiring", "AtRisk")
 
 
 def test_events_follow_the_naming_rules() -> None:

@@ -7,7 +7,9 @@ seconds left, so a pause pushes them out by exactly the working time it lasted.
 
 State kept on the ticket (`sla_state`): policy_id, business_hours_id, the two targets in
 seconds, consumed_seconds, running_since, the due times and which targets are met or
-breached.
+breached; per target also its warning threshold (`<target>_warn`, business seconds before
+the due time; None for the default, a fifth of the target), when it falls at risk
+(`<target>_warn_at`) and whether that was announced (`<target>_at_risk`, once per ticket).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from crm_shared import clock
 from crm_shared.business_hours import Calendar, CalendarError
 
 TARGETS = ("first_response", "resolution")
+DEFAULT_WARN_SHARE = 5  # at risk when a fifth of the target is left (a 1 h target: 12 min)
 RUNNING = frozenset({"new", "open"})
 PAUSED = frozenset({"pending", "on_hold"})
 
@@ -82,9 +85,19 @@ def apply_policy(state: dict[str, Any], config: dict[str, Any], ticket: dict[str
     state["policy_id"] = policy.get("policy_id") if policy else None
     cal = calendar_doc(config, policy.get("business_hours_id") if policy else None)
     state["business_hours_id"] = cal.get("business_hours_id") if cal else None
+    warn = (policy or {}).get("warn_before_minutes")
     for target in TARGETS:
         minutes = targets.get(f"{target}_minutes")
         state[f"{target}_target"] = int(minutes) * 60 if minutes else None
+        state[f"{target}_warn"] = int(warn) * 60 if warn is not None else None
+
+
+def warn_seconds(state: dict[str, Any], target: str) -> int:
+    """Business seconds before the due time at which the target is at risk (0: never)."""
+    warn = state.get(f"{target}_warn")
+    if warn is not None:
+        return int(warn)
+    return int(state.get(f"{target}_target") or 0) // DEFAULT_WARN_SHARE
 
 
 def elapsed(state: dict[str, Any], config: dict[str, Any], now: datetime) -> int:
@@ -97,16 +110,20 @@ def elapsed(state: dict[str, Any], config: dict[str, Any], now: datetime) -> int
 
 
 def refresh(state: dict[str, Any], config: dict[str, Any]) -> None:
-    """Recompute the due times of the unmet targets from the seconds left."""
+    """Recompute the due and at-risk times of the unmet targets from the seconds left."""
     since = state.get("running_since")
     cal = calendar(config, state.get("business_hours_id"))
     used = int(state.get("consumed_seconds") or 0)
     for target in TARGETS:
         goal = state.get(f"{target}_target")
+        warn = warn_seconds(state, target)
         if since and goal is not None and not state.get(f"{target}_met"):
             state[f"{target}_due"] = clock.iso(cal.add(parse(since), max(0, goal - used)))
+            state[f"{target}_warn_at"] = clock.iso(
+                cal.add(parse(since), max(0, goal - used - warn))) if warn > 0 else None
         else:
             state[f"{target}_due"] = None
+            state[f"{target}_warn_at"] = None
 
 
 def pause(state: dict[str, Any], config: dict[str, Any], now: datetime) -> None:
@@ -132,12 +149,31 @@ def follow_status(state: dict[str, Any], config: dict[str, Any], status: str,
         pause(state, config, now)
 
 
+def _open(state: dict[str, Any], target: str) -> bool:
+    return bool(state.get(f"{target}_due")) and not state.get(f"{target}_breached") \
+        and not state.get(f"{target}_met")
+
+
 def next_due(state: dict[str, Any]) -> str | None:
-    """The earliest due time of a target neither met nor breached yet."""
-    dues = [state[f"{t}_due"] for t in TARGETS
-            if state.get(f"{t}_due") and not state.get(f"{t}_breached")
-            and not state.get(f"{t}_met")]
+    """When the sweep must look at the ticket next (its DUE index entry): the earliest
+    due time of a target neither met nor breached yet, or its at-risk time while that is
+    not announced."""
+    dues = [state[f"{t}_due"] for t in TARGETS if _open(state, t)]
+    dues += [state[f"{t}_warn_at"] for t in TARGETS if _open(state, t)
+             and state.get(f"{t}_warn_at") and not state.get(f"{t}_at_risk")]
     return min(dues) if dues else None
+
+
+def fallen_due(state: dict[str, Any], at: str) -> list[str]:
+    """The targets whose due time passed unmet (to breach)."""
+    return [t for t in TARGETS if _open(state, t) and state[f"{t}_due"] <= at]
+
+
+def at_risk(state: dict[str, Any], at: str) -> list[str]:
+    """The targets now at risk but not due yet, whose warning was not announced."""
+    return [t for t in TARGETS if _open(state, t) and state[f"{t}_due"] > at
+            and state.get(f"{t}_warn_at") and state[f"{t}_warn_at"] <= at
+            and not state.get(f"{t}_at_risk")]
 
 
 def shown(state: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -88,6 +88,14 @@ class Target(Payload):
         return value
 
 
+WARN_HELP = (
+    "Business minutes before a target's due time at which the ticket is at risk: the SLA "
+    "sweep then announces TicketSlaAtRisk once per ticket and target, and the assignee (or "
+    "the team's manager when nobody is assigned) gets an `sla_at_risk` notification. None "
+    "(the default) warns when a fifth of the target is left (12 minutes of a 1 hour "
+    "target); 0 never warns; a threshold longer than the target warns as the clock starts.")
+
+
 class Escalation(Payload):
     """What a breach does besides SlaBreached: raise the priority one step, reassign to the
     ticket team's lead (its manager) or the assignee's manager, and whom to notify."""
@@ -115,6 +123,8 @@ class PolicyFields(Payload):
     customer_tiers: list[Tier] | None = Field(default=None, max_length=20)
     targets: dict[Priority, Target] | None = Field(default=None, min_length=1)
     escalation: Escalation | None = None
+    warn_before_minutes: int | None = Field(default=None, ge=0, le=525_600,
+                                            description=WARN_HELP)
     is_default: bool | None = None
 
 
@@ -134,6 +144,7 @@ class PolicyOut(BaseModel):
     customer_tiers: list[str]
     targets: dict[str, dict[str, int]]
     escalation: dict[str, Any]
+    warn_before_minutes: int | None = Field(default=None, description=WARN_HELP)
     is_default: bool
     version: int
     created_at: str

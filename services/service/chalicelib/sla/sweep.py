@@ -1,10 +1,14 @@
-"""The SLA sweep (`@app.schedule`): targets that fell due unmet are breached, once each.
+"""The SLA sweep (`@app.schedule`): targets that fell due unmet are breached, and targets
+close to their due time are announced at risk, once each.
 
-It reads only the sparse DUE index (tickets whose clock runs toward a due time), never the
-open tickets. Each breach is one transaction with the ticket's version as its condition:
-SlaBreached per target, the policy's escalation (priority one step up, reassignment to the
-team lead or the assignee's manager) and the ticket's own events. A ticket an agent changed
-meanwhile is skipped and comes up again at the next tick with its new due time.
+It reads only the sparse DUE index (tickets whose clock runs toward a due or at-risk time,
+sla.clock.next_due), never the open tickets. Each breach is one transaction with the
+ticket's version as its condition: SlaBreached per target, the policy's escalation
+(priority one step up, reassignment to the team lead or the assignee's manager) and the
+ticket's own events. A warning is the same kind of transaction: the target's `at_risk`
+flag with TicketSlaAtRisk, so a second sweep finds the flag and says nothing again. A
+ticket an agent changed meanwhile is skipped and comes up again at the next tick with its
+new due time.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from chalicelib.tickets.models import TicketItem
 from crm_shared import clock
 from crm_shared.directory import Directory
 from crm_shared.errors import Conflict, PreconditionFailed
-from crm_shared.events.service_events import SlaBreached
+from crm_shared.events.service_events import SlaBreached, TicketSlaAtRisk
 from crm_shared.schedules import due_items
 
 ACTOR = "system:sla"
@@ -42,31 +46,47 @@ def run(limit: int = 100) -> int:
 
 
 def breach(item: TicketItem, config: dict[str, Any], now: datetime) -> int:
+    """Breach the ticket's targets that fell due and warn of those at risk; 1 if any
+    breached."""
     at = clock.iso(now)
     state = copy.deepcopy(item.doc.get("sla_state") or {})
-    due = [t for t in sla.TARGETS if state.get(f"{t}_due") and not state.get(f"{t}_met")
-           and not state.get(f"{t}_breached") and state[f"{t}_due"] <= at]
+    due = sla.fallen_due(state, at)
+    risky = sla.at_risk(state, at)
     uow = repository.unit_of_work()
-    if not due:  # a stale index entry: put the ticket back at its real next due time
+    if not due and not risky:  # a stale index entry: put it back at its real next time
         repository.stage_save(uow, item, sla.next_due(state), create=False)
         uow.commit()
         return 0
     for target in due:
         state[f"{target}_breached"] = True
-    state.setdefault("breached_at", at)
-    policy = config.get("policies", {}).get(state.get("policy_id")) or {}
-    changes, actions, notify = escalate(item, policy.get("escalation") or {})
+    for target in risky:
+        state[f"{target}_at_risk"] = True
+    changes: dict[str, Any] = {}
+    actions: list[str] = []
+    notify: list[str] = []
+    if due:
+        state.setdefault("breached_at", at)
+        policy = config.get("policies", {}).get(state.get("policy_id")) or {}
+        changes, actions, notify = escalate(item, policy.get("escalation") or {})
     changes["sla_state"] = state
-    logic.stage_change(uow, item, changes, ACTOR, reason="escalation", config=config,
-                       retarget=False, now=now)
+    logic.stage_change(uow, item, changes, ACTOR, reason="escalation",
+                       config=config, retarget=False, now=now)
     shown = logic.pending_record(item)
     for target in due:
         uow.emit(SlaBreached(ticket_id=item.ticket_id, policy_id=str(state.get("policy_id")),
                              target=target, due_at=state[f"{target}_due"], breached_at=at,
                              escalation=actions, notify_user_ids=notify, ticket=shown),
                  item.tenant_id, ACTOR)
+    left = int(sla.elapsed(state, config, now))
+    for target in risky:
+        uow.emit(TicketSlaAtRisk(
+            ticket_id=item.ticket_id, policy_id=str(state.get("policy_id")), target=target,
+            due_at=state[f"{target}_due"], at_risk_at=at,
+            remaining_seconds=max(0, int(state.get(f"{target}_target") or 0) - left),
+            assignee_id=item.doc.get("assignee_id"), team_id=item.doc.get("team_id"),
+            ticket=shown), item.tenant_id, ACTOR)
     uow.commit()
-    return 1
+    return 1 if due else 0
 
 
 def escalate(item: TicketItem, escalation: dict[str, Any]
