@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-TYPES = ("assigned", "mention", "sla", "task_due", "approval")
+TYPES = ("assigned", "mention", "sla", "sla_at_risk", "task_due", "approval")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,14 @@ def notices(detail_type: str, data: dict[str, Any],
         return Notice("sla", f"SLA breached: {target}", _title(ticket, "subject"),
                       {"type": "ticket", "id": data["ticket_id"]}), \
             _others([*data.get("notify_user_ids", [])], "system")
+    if detail_type == "TicketSlaAtRisk":
+        # the assignee; with nobody assigned, the ticket team's manager (`team_manager_id`,
+        # looked up by the caller: this module reads nothing)
+        ticket = data.get("ticket") or {}
+        target = str(data.get("target", "")).replace("_", " ")
+        return Notice("sla_at_risk", f"SLA at risk: {target} due soon",
+                      _title(ticket, "subject"), {"type": "ticket", "id": data["ticket_id"]}), \
+            _others([data.get("assignee_id") or data.get("team_manager_id")], "system")
     if detail_type == "TaskDue":
         task = data.get("task") or {}
         return Notice("task_due", "A task is due", _title(task, "title", "subject"),

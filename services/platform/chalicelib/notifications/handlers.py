@@ -1,4 +1,5 @@
-"""Events that notify people: assignments, mentions, SLA breaches, due tasks, approvals.
+"""Events that notify people: assignments, mentions, SLA breaches and risks, due tasks,
+approvals.
 
 They come through the catch-all of their source (crm_shared.events.consumer.on_source), in
 the event's one transaction: an event handled twice finds its marker, so each recipient
@@ -16,6 +17,7 @@ from crm_shared.unit_of_work import UnitOfWork
 SOURCES = {
     "LeadAssigned": "crm.sales", "TaskDue": "crm.sales", "ApprovalRequested": "crm.sales",
     "TicketAssigned": "crm.service", "SlaBreached": "crm.service",
+    "TicketSlaAtRisk": "crm.service",
     "UserMentioned": "crm.collaboration",
 }
 

@@ -22,6 +22,7 @@ READ_ALL_ROUNDS = 10
 
 def notify(uow: UnitOfWork, ctx: EventContext, data: dict[str, Any]) -> int:
     """Add the event's notices to its transaction: one per recipient who wants it."""
+    data = _with_team_manager(ctx.tenant_id, ctx.detail_type, data)
     made = domain.notices(ctx.detail_type, data, ctx.actor)
     if made is None:
         return 0
@@ -38,6 +39,18 @@ def notify(uow: UnitOfWork, ctx: EventContext, data: dict[str, Any]) -> int:
             event_type=ctx.detail_type, actor=ctx.actor, created_at=now, updated_at=now))
         count += 1
     return count
+
+
+def _with_team_manager(tenant_id: str, detail_type: str,
+                       data: dict[str, Any]) -> dict[str, Any]:
+    """An unassigned ticket at risk notifies its team's manager: look the team up (one
+    GetItem of the platform's own directory)."""
+    if detail_type != "TicketSlaAtRisk" or data.get("assignee_id") or not data.get("team_id"):
+        return data
+    from chalicelib import repository as directory  # deferred: this event only
+
+    team = directory.get_team(tenant_id, str(data["team_id"]))
+    return {**data, "team_manager_id": team.manager_id if team is not None else None}
 
 
 def get(tenant_id: str, user_id: str, notification_id: str) -> NotificationItem:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm_shared.validation import Payload
 
-NoticeType = Literal["assigned", "mention", "sla", "task_due", "approval"]
+NoticeType = Literal["assigned", "mention", "sla", "sla_at_risk", "task_due", "approval"]
 
 
 class Out(BaseModel):
