@@ -1,17 +1,20 @@
-"""Search and delta sync, once for every party list (contacts and companies).
+"""Lists, search and delta sync, once for every party list (contacts and companies).
 
-Each feature says how to read its lists (a `Lists`); the planning, the visibility check
-and the change feed's shape are the same for both, so they live here once.
+Each feature says how to read its lists (a `Lists`); a list page's filters, the search
+planning, the visibility check and the change feed's shape are the same for both, so they
+live here once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from crm_shared.auth.roles import Visibility
+from crm_shared.errors import BadRequest
 from crm_shared.filters import IndexSpec, SearchRequest, SearchResult, plan, single_filter
+from crm_shared.pagination import parse_limit
 
 Page = tuple[list[Any], str | None]
 
@@ -26,6 +29,32 @@ class Lists:
     record: Callable[[Any], dict[str, Any]]  # the API's shape of a record
     indexes: list[IndexSpec]
     searchable: Callable[[dict[str, Any]], dict[str, Any]] = lambda record: record
+
+
+def page(lists: Lists, tenant_id: str, query: Mapping[str, str], filters: tuple[str, ...],
+         tag_pk: Callable[[str, str], str],
+         seen_by: Callable[[], Visibility]) -> tuple[list[dict[str, Any]], str | None]:
+    """`GET /<parties>`: a page of records, newest change first, on the list of at most one
+    of `filters` or a `tag` (and `updated_since`); only those `seen_by()` allows (asked once
+    the query is known to be good). More filters at once are a 400: search combines them."""
+    limit = parse_limit(query.get("limit"))
+    chosen = {k: query[k] for k in filters if query.get(k)}
+    tag = query.get("tag")
+    if len(chosen) + bool(tag) > 1:
+        raise BadRequest.for_field(filters[0], f"filter by one of {', '.join(filters)} or tag "
+                                   f"at a time; use POST /{lists.name}/search to combine "
+                                   "filters")
+    seen = seen_by()
+    if tag:
+        entries, cursor = lists.entries(tenant_id, tag_pk(tenant_id, tag.lower()), limit,
+                                        query.get("cursor"))
+        records = [e.record for e in entries]
+    else:
+        field, value = next(iter(chosen.items()), (None, None))
+        items, cursor = lists.list_records(tenant_id, limit, query.get("cursor"), field, value,
+                                           since=query.get("updated_since"))
+        records = [lists.record(i) for i in items if not i.deleted]
+    return [r for r in records if seen.allows(r.get("owner_id"), r.get("team_id"))], cursor
 
 
 def search(lists: Lists, tenant_id: str, request: SearchRequest, seen: Visibility,

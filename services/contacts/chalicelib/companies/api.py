@@ -65,26 +65,10 @@ def create_company(req: ApiRequest) -> Reply:
 def list_companies(req: ApiRequest) -> CompanyPage:
     """A page of companies, newest change first; filter by one of owner_id, team_id,
     parent_id (its children), industry, tag, and by updated_since."""
-    limit = parse_limit(req.query.get("limit"))
-    filters = {k: req.query[k] for k in LIST_FILTERS if req.query.get(k)}
-    tag = req.query.get("tag")
-    if len(filters) + bool(tag) > 1:
-        raise BadRequest.for_field("owner_id", "filter by one of owner_id, team_id, parent_id, "
-                                   "industry or tag at a time; use POST /companies/search "
-                                   "to combine filters")
-    seen = relationships.seen_by(req.principal, req.tenant_id)
-    if tag:
-        entries, cursor = repository.entries(req.tenant_id, repository.tag_pk(
-            req.tenant_id, tag.lower()), limit, req.query.get("cursor"))
-        records = [e.record for e in entries]
-    else:
-        field, value = next(iter(filters.items()), (None, None))
-        items, cursor = repository.list_records(
-            req.tenant_id, limit, req.query.get("cursor"), field, value,
-            since=req.query.get("updated_since"))
-        records = [logic.record(i) for i in items if not i.deleted]
-    visible = [r for r in records if seen.allows(r.get("owner_id"), r.get("team_id"))]
-    return CompanyPage(items=[CompanyOut(**r) for r in visible], next_cursor=cursor)
+    records, cursor = listing.page(search.LISTS, req.tenant_id, req.query, LIST_FILTERS,
+                                   repository.tag_pk,
+                                   lambda: relationships.seen_by(req.principal, req.tenant_id))
+    return CompanyPage(items=[CompanyOut(**r) for r in records], next_cursor=cursor)
 
 
 @api.route("/companies/search", "POST", roles=ALL_ROLES, body=SearchRequest,

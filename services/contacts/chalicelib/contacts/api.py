@@ -18,8 +18,7 @@ from chalicelib.contacts.schemas import (
     SearchPage,
     SearchPlan,
 )
-from crm_shared.auth.roles import ALL_ROLES, WRITERS, visibility
-from crm_shared.errors import BadRequest
+from crm_shared.auth.roles import ALL_ROLES, WRITERS, Visibility, visibility
 from crm_shared.filters import SearchRequest
 from crm_shared.http import ApiRequest, Reply, ServiceApi, etag
 from crm_shared.pagination import parse_limit
@@ -31,6 +30,12 @@ LIST_FILTERS = ("owner_id", "team_id", "company_id", "lifecycle_stage")
 def shown(item: object) -> Reply:
     body = ContactOut(**logic.record(item))  # type: ignore[arg-type]
     return Reply(body, headers={"ETag": etag(body.version)})
+
+
+def _seen(req: ApiRequest) -> Visibility:
+    """Whose contacts the caller sees, as the tenant configures it."""
+    return visibility(req.principal, str(tenancy.settings_of(req.tenant_id).get(
+        "record_visibility", "team")))
 
 
 @api.route("/contacts", "POST", roles=WRITERS, body=ContactCreate, response=ContactOut,
@@ -49,27 +54,9 @@ def create_contact(req: ApiRequest) -> Reply:
 def list_contacts(req: ApiRequest) -> ContactPage:
     """A page of contacts, newest change first; filter by one of owner_id, team_id,
     company_id, lifecycle_stage, tag, and by updated_since."""
-    limit = parse_limit(req.query.get("limit"))
-    filters = {k: req.query[k] for k in LIST_FILTERS if req.query.get(k)}
-    tag = req.query.get("tag")
-    if len(filters) + bool(tag) > 1:
-        raise BadRequest.for_field("owner_id", "filter by one of owner_id, team_id, "
-                                   "company_id, lifecycle_stage or tag at a time; use "
-                                   "POST /contacts/search to combine filters")
-    seen = visibility(req.principal, str(tenancy.settings_of(req.tenant_id).get(
-        "record_visibility", "team")))
-    if tag:
-        entries, cursor = repository.entries(req.tenant_id, repository.tag_pk(
-            req.tenant_id, tag.lower()), limit, req.query.get("cursor"))
-        records = [e.record for e in entries]
-    else:
-        field, value = next(iter(filters.items()), (None, None))
-        items, cursor = repository.list_records(
-            req.tenant_id, limit, req.query.get("cursor"), field, value,
-            since=req.query.get("updated_since"))
-        records = [logic.record(i) for i in items if not i.deleted]
-    visible = [r for r in records if seen.allows(r.get("owner_id"), r.get("team_id"))]
-    return ContactPage(items=[ContactOut(**r) for r in visible], next_cursor=cursor)
+    records, cursor = listing.page(search.LISTS, req.tenant_id, req.query, LIST_FILTERS,
+                                   repository.tag_pk, lambda: _seen(req))
+    return ContactPage(items=[ContactOut(**r) for r in records], next_cursor=cursor)
 
 
 @api.route("/contacts/search", "POST", roles=ALL_ROLES, body=SearchRequest,
