@@ -7,7 +7,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from crm_shared.context import Principal
-from crm_shared.field_permissions import apply, hidden_fields, mask, record_paths
+from crm_shared.field_permissions import (
+    apply,
+    hidden_fields,
+    mask,
+    mask_nested,
+    principal_for_role,
+    record_paths,
+)
 
 RECORD: dict[str, Any] = {
     "contact_id": "con_1", "first_name": "Ada", "phones": [{"number": "+1"}],
@@ -86,3 +93,22 @@ def test_records_are_found_in_response_models_and_masked_there() -> None:
     assert masked["items"][1] == {"op": "delete", "contact": None}
     assert seen == {"contact": ["con_1"]}
     assert payload["items"][0]["contact"]["phones"] == [1]
+
+
+def test_event_data_is_masked_wherever_it_carries_a_record() -> None:
+    """Webhook bodies: a record sits under its entity's key, at the top (ContactCreated)
+    or deeper (a workflow call's payload); other keys are left alone."""
+    data = {"contact_id": "con_1", "contact": RECORD,
+            "payload": {"lead": {"lead_id": "lea_1", "phone": "+1", "name": "Lin"},
+                        "items": [{"company": {"company_id": "cmp_1", "addresses": [1]}}]},
+            "phones": ["kept: not a record"]}
+    viewer = principal_for_role("ten_1", "viewer", "webhook:web_1")
+    seen = mask_nested(data, viewer, {})
+    assert "phones" not in seen["contact"] and seen["contact"]["first_name"] == "Ada"
+    assert seen["payload"]["lead"] == {"lead_id": "lea_1", "name": "Lin"}
+    assert "addresses" not in seen["payload"]["items"][0]["company"]
+    assert seen["phones"] == data["phones"] and data["contact"]["phones"]
+    admin = principal_for_role("ten_1", "admin", "webhook:web_1")
+    assert mask_nested(data, admin, {}) == data
+    overridden = mask_nested(data, viewer, {"viewer": {"contact": ["emails"]}})
+    assert "emails" not in overridden["contact"] and overridden["contact"]["phones"]
