@@ -14,7 +14,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from chalicelib.properties import store
-from chalicelib.transfers.contact_rows import LIST_SEPARATOR, _typed
+from chalicelib.transfers.contact_rows import (
+    LIST_SEPARATOR,
+    _typed,
+    check_upsert_key,
+    mapped_targets,
+)
 from crm_shared.errors import ValidationFailed
 from crm_shared.money import exponent, is_currency
 
@@ -28,29 +33,11 @@ DEFAULT_CURRENCY = "USD"
 
 def check_mapping(tenant_id: str, mapping: dict[str, str], upsert_key: str | None) -> None:
     """A 422 naming `mapping.<column>` (or `upsert_key`) the import cannot honour."""
-    definitions = store.definitions(tenant_id, "company", fresh=True)
-    targets: dict[str, str] = {}
-    for column, target in mapping.items():
-        field = f"mapping.{column}"
-        if target.startswith("properties."):
-            if target.removeprefix("properties.") not in definitions:
-                raise ValidationFailed.for_field(field, f"{target}: no such custom property")
-        elif target not in FIELDS:
-            raise ValidationFailed.for_field(
-                field, f"{target!r} is not a company field; one of {', '.join(FIELDS)} or "
-                "properties.<name>")
-        if target in targets:
-            raise ValidationFailed.for_field(field, f"{target} is mapped from "
-                                             f"{targets[target]!r} already")
-        targets[target] = column
+    targets = mapped_targets(tenant_id, "company", FIELDS, mapping)
     if "name" not in targets:
         raise ValidationFailed.for_field("mapping", "no column is mapped to name (a company "
                                          "needs one)")
-    if upsert_key is not None and upsert_key not in UPSERT_KEYS:
-        raise ValidationFailed.for_field(
-            "upsert_key", f"companies are matched by one of {', '.join(UPSERT_KEYS)}")
-    if upsert_key is not None and upsert_key not in targets:
-        raise ValidationFailed.for_field("upsert_key", f"no column is mapped to {upsert_key}")
+    check_upsert_key(upsert_key, UPSERT_KEYS, targets, "companies")
 
 
 def _money(raw: str, currency: str) -> dict[str, Any]:

@@ -19,28 +19,42 @@ LIST_SEPARATOR = ";"
 TRUE, FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0"}
 
 
-def check_mapping(tenant_id: str, mapping: dict[str, str], upsert_key: str | None) -> None:
-    """A 422 naming `mapping.<column>` for a target contacts do not have."""
-    definitions = store.definitions(tenant_id, "contact", fresh=True)
+def mapped_targets(tenant_id: str, object_type: str, fields: tuple[str, ...],
+                   mapping: dict[str, str]) -> dict[str, str]:
+    """target -> its column; a 422 naming `mapping.<column>` for a target the object type
+    does not have (a field or one of its custom properties) or one mapped twice."""
+    definitions = store.definitions(tenant_id, object_type, fresh=True)
     targets: dict[str, str] = {}
     for column, target in mapping.items():
         field = f"mapping.{column}"
         if target.startswith("properties."):
             if target.removeprefix("properties.") not in definitions:
                 raise ValidationFailed.for_field(field, f"{target}: no such custom property")
-        elif target not in FIELDS:
+        elif target not in fields:
             raise ValidationFailed.for_field(
-                field, f"{target!r} is not a contact field; one of {', '.join(FIELDS)} or "
-                "properties.<name>")
+                field, f"{target!r} is not a {object_type} field; one of {', '.join(fields)} "
+                "or properties.<name>")
         if target in targets:
             raise ValidationFailed.for_field(field, f"{target} is mapped from "
                                              f"{targets[target]!r} already")
         targets[target] = column
-    if upsert_key is not None and upsert_key not in UPSERT_KEYS:
+    return targets
+
+
+def check_upsert_key(upsert_key: str | None, keys: tuple[str, ...], targets: dict[str, str],
+                     records: str) -> None:
+    """A 422 naming `upsert_key` unless it is one of `keys` and a column is mapped to it."""
+    if upsert_key is not None and upsert_key not in keys:
         raise ValidationFailed.for_field(
-            "upsert_key", f"contacts are matched by one of {', '.join(UPSERT_KEYS)}")
+            "upsert_key", f"{records} are matched by one of {', '.join(keys)}")
     if upsert_key is not None and upsert_key not in targets:
         raise ValidationFailed.for_field("upsert_key", f"no column is mapped to {upsert_key}")
+
+
+def check_mapping(tenant_id: str, mapping: dict[str, str], upsert_key: str | None) -> None:
+    """A 422 naming `mapping.<column>` for a target contacts do not have."""
+    targets = mapped_targets(tenant_id, "contact", FIELDS, mapping)
+    check_upsert_key(upsert_key, UPSERT_KEYS, targets, "contacts")
 
 
 def _typed(definition: store.PropertyItem | None, raw: str) -> Any:
