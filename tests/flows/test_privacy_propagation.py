@@ -2,8 +2,9 @@
 every table (a Scan: tests only) finds none of the person's name, email, phone or words.
 
 The person enters as a web lead, is converted (the contacts service creates the contact
-under the id sales chose), then gets a deal, an order, a ticket with a comment, a note on
-the timeline and a place in marketing's read model: every service holds something of them.
+under the id sales chose), then gets a deal, an order, a shop cart left with their email, a
+ticket with a comment, a note on the timeline and a place in marketing's read model: every
+service holds something of them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 
 from tests.support.client import ApiClient, Tenant, Tenants, unique
 from tests.support.events import settle
+from tests.support.services import load_app
 
 NAME = ("Zephyrine", "Quillfeather")
 PHONE_DIGITS = "2079460999"  # +44 20 7946 0999: Ofcom's range for drama, never a real line
@@ -49,6 +51,13 @@ def traces(tables: list[str], needles: list[str]) -> dict[str, list[str]]:
     return found
 
 
+def signed(secret: str, raw: bytes) -> str:
+    load_app("sales")
+    from chalicelib.intake.domain import sign
+
+    return sign(secret, raw)
+
+
 def test_an_erased_person_leaves_no_trace_in_any_service(
         clients: dict[str, ApiClient], tenant: Tenant, runtimes: dict[str, Any],
         aws: dict[str, Any]) -> None:
@@ -76,6 +85,12 @@ def test_an_erased_person_leaves_no_trace_in_any_service(
                    "unit_price": {"amount": 1000, "currency": "USD"}}],
         "totals": {"amount": 1000, "currency": "USD"},
         "shipping": {"name": " ".join(NAME), "email": email}}, token=token))
+    shop = ok(sales.post("/orders/connectors", {"name": "Webshop"}, token=token))
+    cart = json.dumps({"type": "cart", "id": unique("cart-"), "currency": "USD",
+                       "total": "10.00", "email": email.upper(), "line_items": [
+                           {"sku": "SKU-1", "quantity": 1, "price": "10.00"}]}).encode()
+    ok(sales.post(shop["ingest_path"], raw=cart, headers={"X-Signature": signed(
+        shop["secret"], cart)}), 200)
     ticket = ok(service.post("/tickets", {
         "subject": f"{NAME[0]} cannot log in", "description": f"says {SECRET_WORDS}",
         "channel": "email", "type": "question", "contact_id": contact_id}, token=token))

@@ -29,6 +29,7 @@ from chalicelib.assignment import handlers as _assignment_handlers  # noqa: E402
 from chalicelib.automation import handlers as _automation_handlers  # noqa: E402,F401
 from chalicelib.contracts import handlers as _contracts_handlers  # noqa: E402,F401
 from chalicelib.customer_value import handlers as _customer_value_handlers  # noqa: E402,F401
+from chalicelib.intake import handlers as _intake_handlers  # noqa: E402,F401
 from chalicelib.leads import handlers as _leads_handlers  # noqa: E402,F401
 from chalicelib.loyalty import handlers as _loyalty_handlers  # noqa: E402,F401
 from chalicelib.opportunities import handlers as _opportunities_handlers  # noqa: E402,F401

@@ -205,3 +205,67 @@ def test_connector_roles(sales: ApiClient, tenants: Tenants, tenant: Tenant,
     assert sales.get(f"/orders/connectors/{shop['connector_key']}", token=rep).status == 403
     assert sales.post("/orders/connectors", {"name": ""},
                       token=tenant.admin_token).json["errors"][0]["field"] == "name"
+
+
+def test_erasure_deletes_the_persons_carts_found_by_address_or_contact(
+        sales: ApiClient, tenant: Tenant, shop: dict[str, Any], session: Any,
+        runtimes: dict[str, Any]) -> None:
+    """Carts by any address the contact had (created, updated, or a merged contact's) and
+    carts naming the contact (or a merged one) by id go; another shopper's cart stays."""
+    from crm_shared.events.contacts_events import (
+        ContactCreated,
+        ContactErased,
+        ContactMerged,
+        ContactUpdated,
+    )
+    from tests.api.sales.test_orders import deliver
+
+    person, merged = new_id("con"), new_id("con")
+    first, second, third = (unique(f"{n}-ada-") + "@example.com"
+                            for n in ("first", "second", "merged"))
+    by_contact = sales.post("/orders/connectors", {"name": "By contact", "mapping": {
+        "cart": {"contact_id": "crm_id"}}}, token=tenant.admin_token).json
+
+    def contact(contact_id: str, version: int, *emails: str) -> dict[str, Any]:
+        return {"contact_id": contact_id, "version": version,
+                "emails": [{"address": e} for e in emails]}
+
+    deliver(session, tenant.tenant_id, ContactCreated(
+        contact_id=person, contact=contact(person, 1, first)))
+    deliver(session, tenant.tenant_id, ContactUpdated(
+        contact_id=person, contact=contact(person, 2, first, second), changed=["emails"]))
+    deliver(session, tenant.tenant_id, ContactCreated(
+        contact_id=merged, contact=contact(merged, 1, third)))
+    settle(runtimes)
+    deliver(session, tenant.tenant_id, ContactMerged(
+        contact_id=person, merged_ids=[merged],
+        contact=contact(person, 3, first, second)))
+    settle(runtimes)
+
+    def cart(email: str | None, **fields: Any) -> dict[str, Any]:
+        return {"type": "cart", "id": unique("cart-"), "currency": "USD", "total": "10.00",
+                "line_items": [{"sku": "MUG", "quantity": 1, "price": "10.00"}],
+                **({"email": email} if email else {}), **fields}
+
+    theirs = [(shop, cart(first.upper())), (shop, cart(second)), (shop, cart(third)),
+              (by_contact, cart(None, crm_id=person)), (by_contact, cart(None, crm_id=merged))]
+    other = cart("someone.else@example.com")
+    for connector, payload in [*theirs, (shop, other)]:
+        assert send(sales, connector, payload).status == 200
+    load_app("sales")
+    from chalicelib.intake import repository
+
+    def stored(connector: dict[str, Any], payload: dict[str, Any]) -> Any:
+        return repository.cart(tenant.tenant_id, connector["connector_key"], payload["id"])
+
+    assert all(stored(c, p) is not None for c, p in theirs)
+    deliver(session, tenant.tenant_id, ContactErased(
+        contact_id=person, erased_at="2031-01-01T00:00:00Z"), 2)
+    settle(runtimes)
+    assert [p["id"] for c, p in theirs if stored(c, p) is not None] == []
+    assert stored(shop, other).doc["email"] == "someone.else@example.com"
+    # a late update from before the erasure brings nothing back
+    deliver(session, tenant.tenant_id, ContactUpdated(
+        contact_id=person, contact=contact(person, 2, first), changed=["emails"]))
+    settle(runtimes)
+    assert repository.owner(tenant.tenant_id, person).digests == []

@@ -21,6 +21,12 @@ def signature_ok(secret: str, raw: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected, header[len("sha256="):].strip().lower())
 
 
+def email_digest(tenant_id: str, email: str) -> str:
+    """What finds a person's carts by email without keeping the address in a key: a hash of
+    the tenant and the address as the shop or the contact spells it, case and spaces aside."""
+    return hashlib.sha256(f"{tenant_id}:{email.strip().lower()}".encode()).hexdigest()[:32]
+
+
 def sign(secret: str, raw: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
 

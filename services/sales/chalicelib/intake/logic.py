@@ -131,6 +131,7 @@ def _cart(connector_item: ConnectorItem, doc: dict[str, Any]) -> dict[str, Any]:
                 "version": item.version or 0}
     hours = int(settings(tenant_id)["cart_abandon_hours"])
     item.doc, item.updated_at = after, clock.iso()
+    repository.index_cart(item)
     repository.schedule_abandonment(
         item, clock.now() + timedelta(hours=hours) if after["status"] == "open" else None)
     item.save(condition=CartItem.PK.does_not_exist() if creating else None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
@@ -29,6 +31,19 @@ class CartItem(SalesItem):
     doc = JSONAttribute(default=dict)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class CartOwnerItem(SalesItem):
+    """What finds a contact's carts on erasure: the digests of its email addresses (from
+    contacts' events, never the addresses) and the contact ids merged into it."""
+
+    contact_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    digests = ListAttribute[str](default=list)
+    merged_ids = ListAttribute[str](default=list)
+    contact_version = NumberAttribute(default=0)
+    erased = BooleanAttribute(default=False)
     version = VersionAttribute()
 
 

@@ -4,7 +4,9 @@
   knows only the key, so the item sits under the reserved tenant and names its tenant;
   the tenant lists its own on GSI1 (`T#<t>#ORDER_CONNECTORS`);
 - a cart `T#<t>#CART#<connector>#<external_id>` / `CART`, on the sparse DUE index while
-  open (job `abandon_carts`);
+  open (job `abandon_carts`), found by its person on GSI1 (`T#<t>#CARTS#EMAIL#<digest of
+  the address>`) and GSI2 (`T#<t>#CARTS#CONTACT#<con>`), both `<created_at>#<cart id>`;
+- a contact's cart owner record `T#<t>#CART_OWNER#<con>` / `OWNER` (address digests);
 - settings `T#<t>#INTAKE` / `SETTINGS`.
 """
 
@@ -14,7 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib import SERVICE
-from chalicelib.intake.models import CartItem, ConnectorItem, IntakeSettingsItem
+from chalicelib.intake import domain
+from chalicelib.intake.models import CartItem, CartOwnerItem, ConnectorItem, IntakeSettingsItem
 from crm_shared.dynamo import SYSTEM_TENANT, tenant_key
 from crm_shared.pagination import query_page
 from crm_shared.schedules import due_fields, due_items
@@ -70,6 +73,51 @@ def new_cart(tenant_id: str, connector_key: str, external_id: str, cart_id: str,
     pk, sk = cart_keys(tenant_id, connector_key, external_id)
     return CartItem(PK=pk, SK=sk, cart_id=cart_id, tenant_id=tenant_id, doc={},
                     created_at=now, updated_at=now)
+
+
+def index_cart(item: CartItem) -> None:
+    """Place the cart on its person's lists: by address digest and by contact id."""
+    doc, tenant_id = item.doc, item.tenant_id
+    sort = f"{item.created_at}#{item.cart_id}"
+    email, contact_id = doc.get("email"), doc.get("contact_id")
+    item.GSI1PK = tenant_key(tenant_id, "CARTS", "EMAIL", domain.email_digest(
+        tenant_id, str(email))) if email else None
+    item.GSI2PK = tenant_key(tenant_id, "CARTS", "CONTACT", str(contact_id)) \
+        if contact_id else None
+    item.GSI1SK = sort if email else None
+    item.GSI2SK = sort if contact_id else None
+
+
+def carts_of(tenant_id: str, digests: list[str], contact_ids: list[str]) -> list[CartItem]:
+    """Every cart with one of the address digests or contact ids: a Query per list."""
+    found: dict[str, CartItem] = {}
+    for digest in dict.fromkeys(digests):
+        for item in CartItem.gsi1.query(tenant_key(tenant_id, "CARTS", "EMAIL", digest)):
+            found[item.PK] = item
+    for contact_id in dict.fromkeys(contact_ids):
+        for item in CartItem.gsi2.query(tenant_key(tenant_id, "CARTS", "CONTACT", contact_id)):
+            found[item.PK] = item
+    return list(found.values())
+
+
+def delete_carts(items: list[CartItem]) -> None:
+    """Idempotent: a retry deletes what is left (BatchWriteItem, 25 a request)."""
+    with CartItem.batch_write() as batch:
+        for item in items:
+            batch.delete(item)
+
+
+def owner_keys(tenant_id: str, contact_id: str) -> tuple[str, str]:
+    return tenant_key(tenant_id, "CART_OWNER", contact_id), "OWNER"
+
+
+def owner(tenant_id: str, contact_id: str) -> CartOwnerItem:
+    """The contact's cart owner record, read consistently (a new one if none)."""
+    pk, sk = owner_keys(tenant_id, contact_id)
+    try:
+        return CartOwnerItem.get(pk, sk, consistent_read=True)
+    except CartOwnerItem.DoesNotExist:
+        return CartOwnerItem(PK=pk, SK=sk, contact_id=contact_id, tenant_id=tenant_id)
 
 
 def schedule_abandonment(item: CartItem, due_at: datetime | None) -> None:
