@@ -31,21 +31,47 @@ from crm_shared.schedules import due_items
 ACTOR = "system:sla"
 
 
+class Lookups:
+    """The directory reads of one run, each made once: a run's breaches escalate to the
+    leads of a tenant's few teams, not one per ticket."""
+
+    def __init__(self) -> None:
+        self.directory = Directory(SERVICE)
+        self.leads: dict[tuple[str, str], str | None] = {}
+        self.managers: dict[tuple[str, str], str | None] = {}
+
+    def team_lead(self, tenant_id: str, team_id: str) -> str | None:
+        if (tenant_id, team_id) not in self.leads:
+            team = self.directory.team(tenant_id, team_id)
+            self.leads[tenant_id, team_id] = \
+                team.manager_id if team and not team.deleted else None
+        return self.leads[tenant_id, team_id]
+
+    def manager_of(self, tenant_id: str, user_id: str) -> str | None:
+        if (tenant_id, user_id) not in self.managers:
+            self.managers[tenant_id, user_id] = self.directory.manager_of(tenant_id, user_id)
+        return self.managers[tenant_id, user_id]
+
+
 def run(limit: int = 100) -> int:
-    """Breach what is due now; returns how many tickets breached."""
+    """Breach what is due now; returns how many tickets breached. Reads the due entries,
+    each tenant's configuration once and each team lead or manager once."""
     now = clock.now()
     configs: dict[str, dict[str, Any]] = {}
+    lookups = Lookups()
     breached = 0
     for item in due_items(TicketItem, repository.SLA_JOB, limit=limit, now=now):
-        config = configs.setdefault(item.tenant_id, config_logic.read(item.tenant_id))
+        if item.tenant_id not in configs:  # not setdefault: it would read for every ticket
+            configs[item.tenant_id] = config_logic.read(item.tenant_id)
         try:
-            breached += breach(item, config, now)
+            breached += breach(item, configs[item.tenant_id], now, lookups)
         except (PreconditionFailed, Conflict):
             continue  # changed meanwhile: its new state is swept at the next tick
     return breached
 
 
-def breach(item: TicketItem, config: dict[str, Any], now: datetime) -> int:
+def breach(item: TicketItem, config: dict[str, Any], now: datetime,
+           lookups: Lookups | None = None) -> int:
     """Breach the ticket's targets that fell due and warn of those at risk; 1 if any
     breached."""
     at = clock.iso(now)
@@ -67,7 +93,7 @@ def breach(item: TicketItem, config: dict[str, Any], now: datetime) -> int:
     if due:
         state.setdefault("breached_at", at)
         policy = config.get("policies", {}).get(state.get("policy_id")) or {}
-        changes, actions, notify = escalate(item, policy.get("escalation") or {})
+        changes, actions, notify = escalate(item, policy.get("escalation") or {}, lookups)
     changes["sla_state"] = state
     logic.stage_change(uow, item, changes, ACTOR, reason="escalation",
                        config=config, retarget=False, now=now)
@@ -89,9 +115,10 @@ def breach(item: TicketItem, config: dict[str, Any], now: datetime) -> int:
     return 1 if due else 0
 
 
-def escalate(item: TicketItem, escalation: dict[str, Any]
+def escalate(item: TicketItem, escalation: dict[str, Any], lookups: Lookups | None = None
              ) -> tuple[dict[str, Any], list[str], list[str]]:
     """The changes the policy's escalation makes, what they were, and whom to notify."""
+    lookups = lookups or Lookups()
     doc, changes, actions = item.doc, {}, []
     if escalation.get("raise_priority"):
         higher = domain.raised(str(doc.get("priority")))
@@ -100,12 +127,10 @@ def escalate(item: TicketItem, escalation: dict[str, Any]
             actions.append(f"priority_raised:{higher}")
     lead = None
     if escalation.get("reassign_to"):
-        directory = Directory(SERVICE)
-        team = directory.team(item.tenant_id, doc["team_id"]) if doc.get("team_id") and \
-            escalation["reassign_to"] == "team_lead" else None
-        lead = team.manager_id if team and not team.deleted else None
+        if doc.get("team_id") and escalation["reassign_to"] == "team_lead":
+            lead = lookups.team_lead(item.tenant_id, doc["team_id"])
         if lead is None and doc.get("assignee_id"):
-            lead = directory.manager_of(item.tenant_id, doc["assignee_id"])
+            lead = lookups.manager_of(item.tenant_id, doc["assignee_id"])
         if lead and lead != doc.get("assignee_id"):
             changes["assignee_id"] = lead
             actions.append(f"reassigned:{lead}")

@@ -39,9 +39,16 @@ def save_state(uow: UnitOfWork, item: TicketStatsItem, seen: int, revision: int)
     uow.put(item, condition=condition, label="ticket_stats")
 
 
+def aggregate(tenant_id: str, group: str, day: str, value: str,
+              counts: dict[str, int] | None = None) -> Any:
+    """The aggregate of the group's value on the day, holding `counts`."""
+    return AggregateItem(PK=tenant_key(tenant_id, STATS, group), SK=f"{day}#{value}",
+                         **(counts or {}))
+
+
 def add(uow: UnitOfWork, tenant_id: str, group: str, day: str, value: str,
         counts: dict[str, int]) -> None:
-    item = AggregateItem(PK=tenant_key(tenant_id, STATS, group), SK=f"{day}#{value}")
+    item = aggregate(tenant_id, group, day, value)
     uow.update(item, [getattr(AggregateItem, name).add(n) for name, n in sorted(counts.items())],
                label="aggregate")
 
