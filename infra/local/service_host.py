@@ -22,7 +22,8 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -36,6 +37,47 @@ RETRY_DELAY_SECONDS = 2
 ERROR_PAUSE_SECONDS = 1.0
 
 log = logging.getLogger("service_host")
+
+
+class Container:
+    """One invocation at a time, as in a Lambda container, with API requests served first.
+
+    On AWS a request never queues behind a queue batch: they run in other containers. Here
+    they share one, so a plain Lock (not FIFO, and re-taken at once by a busy poller) would
+    starve the API while a backlog drains; instead a poller waits while a request does.
+    """
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._busy = False
+        self._requests_waiting = 0
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        with self._turn:
+            self._requests_waiting += 1
+            self._turn.wait_for(lambda: not self._busy)
+            self._requests_waiting -= 1
+            self._busy = True
+        try:
+            yield
+        finally:
+            self._leave()
+
+    @contextmanager
+    def invocation(self) -> Iterator[None]:
+        with self._turn:
+            self._turn.wait_for(lambda: not self._busy and not self._requests_waiting)
+            self._busy = True
+        try:
+            yield
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        with self._turn:
+            self._busy = False
+            self._turn.notify_all()
 
 
 def load_service(service: str) -> ModuleType:
@@ -84,7 +126,7 @@ def _describe_outbox(records: list[dict[str, Any]]) -> list[str]:
     return found
 
 
-def make_runtime(module: ModuleType, lock: threading.Lock) -> Any:
+def make_runtime(module: ModuleType, container: Container) -> Any:
     """A ServiceRuntime whose invocations are serialized with HTTP requests and logged.
 
     One invocation at a time, like a Lambda container: Chalice keeps ``current_request`` on
@@ -100,7 +142,7 @@ def make_runtime(module: ModuleType, lock: threading.Lock) -> Any:
 
             def invoke(event: dict[str, Any], context: Any) -> Any:
                 records = event.get("Records") or []
-                with lock:
+                with container.invocation():
                     try:
                         result = handler(event, context)
                     except Exception:
@@ -189,13 +231,13 @@ class ServiceServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], service: str, app: Any,
-                 lock: threading.Lock, listening_fd: int | None = None) -> None:
+                 container: Container, listening_fd: int | None = None) -> None:
         from chalice.config import Config
         from chalice.local import LocalGateway
 
         self.service = service
         self.app = app
-        self.lock = lock
+        self.container = container
         self.gateway = LocalGateway(app, Config())
         super().__init__(address, _Handler, bind_and_activate=listening_fd is None)
         if listening_fd is not None:  # the supervisor bound and listens already: no port race
@@ -227,7 +269,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             body = self.rfile.read(length) if length > 0 else b""
         headers = dict(self.headers.items())
-        with self.server.lock:
+        with self.server.container.request():
             status, out_headers, payload = handle_local(
                 self.server.app, self.server.gateway, self.command, self.path, headers, body
             )
@@ -285,10 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     log.setLevel(logging.INFO)
 
     module = load_service(args.service)
-    lock = threading.Lock()
+    container = Container()
     stop = threading.Event()
-    server = ServiceServer((args.host, args.port), args.service, module.app, lock, args.fd)
-    runtime = make_runtime(module, lock)
+    server = ServiceServer((args.host, args.port), args.service, module.app, container, args.fd)
+    runtime = make_runtime(module, container)
     threads = start_loops(runtime, stop)
 
     def shutdown() -> None:
