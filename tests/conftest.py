@@ -33,11 +33,13 @@ if str(ROOT) not in sys.path:
 import moto  # noqa: E402,F401  (before boto3 clients exist, so moto can intercept them)
 
 from infra.local.moto_patches import (  # noqa: E402
+    count_queue_messages_only_when_asked,
     rollback_transactions_per_item,
     serialize_dynamodb,
 )
 
 rollback_transactions_per_item()
+count_queue_messages_only_when_asked()
 serialize_dynamodb()
 
 pytest_plugins = ["tests.support.fixtures"]

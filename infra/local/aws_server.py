@@ -26,7 +26,10 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import run_simple
 
-from infra.local.moto_patches import rollback_transactions_per_item
+from infra.local.moto_patches import (
+    count_queue_messages_only_when_asked,
+    rollback_transactions_per_item,
+)
 
 DYNAMODB_TARGETS = ("DynamoDB_20120810.", "DynamoDBStreams_20120810.")
 OUTBOX_PATH = "/_crm/ses/messages"  # python -m infra.local.outbox reads it
@@ -93,6 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     # of rows took the server past 15 GB. One copy per table per transaction is enough
     # (its rollback is the same); every DynamoDB call is already served one at a time.
     rollback_transactions_per_item()
+    count_queue_messages_only_when_asked()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, serve_outbox(serialize_dynamodb(app)), threaded=True,
                request_handler=MotoRequestHandler)

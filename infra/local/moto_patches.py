@@ -108,3 +108,62 @@ def serialize_dynamodb() -> None:
 
     call_action.crm_patched = True  # type: ignore[attr-defined]
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
+def count_queue_messages_only_when_asked() -> None:
+    """Read one SQS queue attribute without counting the queue's messages.
+
+    moto's `Queue.attributes` builds every attribute, and three of them walk all the
+    queue's messages; moto reads it on every SendMessage (for ContentBasedDeduplication)
+    and, through the retention check, for every message a ReceiveMessage returns. With a
+    backlog of thousands of events (the Maven demo leaves ~25,000) each send and receive
+    walked the backlog, and the embedded AWS spent half its time counting. The patched
+    property computes an attribute when it is read; asking for all of them still counts.
+    """
+    import json
+    from collections.abc import Iterator, Mapping
+
+    from moto.core.utils import camelcase_to_underscores
+    from moto.sqs import models
+
+    if getattr(models.Queue.attributes.fget, "crm_patched", False):  # type: ignore[attr-defined]
+        return
+
+    class QueueAttributes(Mapping[str, Any]):
+        def __init__(self, queue: Any) -> None:
+            self._queue = queue
+            names = list(queue.BASE_ATTRIBUTES)
+            names += queue.FIFO_ATTRIBUTES if queue.fifo_queue else []
+            names += queue.KMS_ATTRIBUTES if queue.kms_master_key_id else []
+            self._names = dict.fromkeys(names)
+
+        def __getitem__(self, name: str) -> Any:
+            if name not in self._names:
+                raise KeyError(name)
+            queue = self._queue
+            if name == "Policy" and queue.policy:
+                value = queue.policy
+            elif name == "RedrivePolicy" and queue.redrive_policy:
+                value = json.dumps(queue.redrive_policy)
+            else:
+                value = getattr(queue, camelcase_to_underscores(name))
+            return str(value).lower() if isinstance(value, bool) else value
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(self._names)
+
+        def __len__(self) -> int:
+            return len(self._names)
+
+    def attributes(self: Any) -> QueueAttributes:
+        return QueueAttributes(self)
+
+    attributes.crm_patched = True  # type: ignore[attr-defined]
+    models.Queue.attributes = property(attributes)  # type: ignore[assignment,method-assign]
+    original = models.SQSBackend.get_queue_attributes
+
+    def get_queue_attributes(self: Any, queue_name: str, attribute_names: list[str]) -> Any:
+        found = original(self, queue_name, attribute_names)
+        return dict(found)  # "All" hands out the live mapping: callers get a plain dict
+
+    models.SQSBackend.get_queue_attributes = get_queue_attributes  # type: ignore[method-assign]

@@ -1,7 +1,9 @@
-"""The embedded AWS's per-item transaction rollback keeps moto's (and DynamoDB's) semantics."""
+"""The embedded AWS's moto patches keep moto's (and AWS's) semantics: per-item rollback of a
+cancelled transaction, SQS queue attributes computed one at a time."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +12,10 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from infra.local.moto_patches import rollback_transactions_per_item
+from infra.local.moto_patches import (
+    count_queue_messages_only_when_asked,
+    rollback_transactions_per_item,
+)
 
 TABLE = "patched"
 
@@ -97,3 +102,43 @@ def test_the_same_item_twice_is_refused_and_nothing_is_written(dynamodb: Any) ->
         dynamodb.transact_write_items(TransactItems=[_put("b"), _put("b")])
     assert raised.value.response["Error"]["Code"] == "ValidationException"
     assert _items(dynamodb) == before
+
+
+@pytest.fixture
+def sqs() -> Iterator[Any]:
+    count_queue_messages_only_when_asked()
+    with mock_aws():
+        yield boto3.client("sqs", region_name="us-east-1")
+
+
+def test_queue_attributes_read_one_by_one_are_those_moto_reports(sqs: Any) -> None:
+    dead = sqs.create_queue(QueueName="dead")["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName="work", Attributes={
+        "VisibilityTimeout": "7", "RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": dead_arn, "maxReceiveCount": 3})})["QueueUrl"]
+    for n in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=str(n))
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=60)
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)
+
+    every = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (every["ApproximateNumberOfMessages"], every["ApproximateNumberOfMessagesNotVisible"],
+            every["ApproximateNumberOfMessagesDelayed"]) == ("2", "1", "1")
+    assert json.loads(every["RedrivePolicy"])["maxReceiveCount"] == 3
+    for name, value in every.items():
+        assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[name])["Attributes"] == {
+            name: value}
+
+
+def test_a_fifo_queue_still_deduplicates_by_content(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="work.fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    for _ in range(2):
+        sqs.send_message(QueueUrl=url, MessageBody="same", MessageGroupId="g")
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ["same"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ContentBasedDeduplication"] == "true"
+    assert attributes["FifoQueue"] == "true"
