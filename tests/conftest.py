@@ -34,12 +34,14 @@ import moto  # noqa: E402,F401  (before boto3 clients exist, so moto can interce
 
 from infra.local.moto_patches import (  # noqa: E402
     count_queue_messages_only_when_asked,
+    query_only_the_matching_partition,
     rollback_transactions_per_item,
     serialize_dynamodb,
 )
 
 rollback_transactions_per_item()
 count_queue_messages_only_when_asked()
+query_only_the_matching_partition()
 serialize_dynamodb()
 
 pytest_plugins = ["tests.support.fixtures"]

@@ -28,6 +28,7 @@ from werkzeug.serving import run_simple
 
 from infra.local.moto_patches import (
     count_queue_messages_only_when_asked,
+    query_only_the_matching_partition,
     rollback_transactions_per_item,
 )
 
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     # (its rollback is the same); every DynamoDB call is already served one at a time.
     rollback_transactions_per_item()
     count_queue_messages_only_when_asked()
+    query_only_the_matching_partition()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, serve_outbox(serialize_dynamodb(app)), threaded=True,
                request_handler=MotoRequestHandler)

@@ -1,5 +1,6 @@
 """The embedded AWS's moto patches keep moto's (and AWS's) semantics: per-item rollback of a
-cancelled transaction, SQS queue attributes computed one at a time."""
+cancelled transaction, a Query from its partition only, SQS queue attributes computed one at
+a time."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from moto import mock_aws
 
 from infra.local.moto_patches import (
     count_queue_messages_only_when_asked,
+    query_only_the_matching_partition,
     rollback_transactions_per_item,
 )
 
@@ -142,3 +144,59 @@ def test_a_fifo_queue_still_deduplicates_by_content(sqs: Any) -> None:
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attributes["ContentBasedDeduplication"] == "true"
     assert attributes["FifoQueue"] == "true"
+
+
+@pytest.fixture
+def indexed() -> Iterator[Any]:
+    query_only_the_matching_partition()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        attribute = [{"AttributeName": n, "AttributeType": t}
+                     for n, t in (("PK", "S"), ("SK", "S"), ("G", "S"), ("GS", "S"), ("N", "N"))]
+        client.create_table(
+            TableName=TABLE, BillingMode="PAY_PER_REQUEST", AttributeDefinitions=attribute,
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"},
+                       {"AttributeName": "SK", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[
+                {"IndexName": "ByG", "Projection": {"ProjectionType": "ALL"},
+                 "KeySchema": [{"AttributeName": "G", "KeyType": "HASH"},
+                               {"AttributeName": "GS", "KeyType": "RANGE"}]},
+                {"IndexName": "ByN", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                 "KeySchema": [{"AttributeName": "N", "KeyType": "HASH"}]}])
+        for n in range(60):
+            item = {"PK": {"S": f"p{n % 3}"}, "SK": {"S": f"s{n:03d}"}, "N": {"N": str(n % 4)}}
+            if n % 2:
+                item |= {"G": {"S": f"g{n % 5}"}, "GS": {"S": f"{59 - n:03d}"}}
+            client.put_item(TableName=TABLE, Item=item)
+        yield client
+
+
+def _pages(client: Any, **query: Any) -> list[str]:
+    keys: list[str] = []
+    start: dict[str, Any] = {}
+    while True:
+        page = client.query(TableName=TABLE, Limit=7, **query, **start)
+        keys += [i["SK"]["S"] for i in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            return keys
+        start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def test_a_table_query_pages_through_its_partition_in_key_order(indexed: Any) -> None:
+    expected = [f"s{n:03d}" for n in range(60) if n % 3 == 1 and n >= 10]
+    assert _pages(indexed, KeyConditionExpression="PK = :p AND SK >= :s",
+                  ExpressionAttributeValues={":p": {"S": "p1"}, ":s": {"S": "s010"}}) == expected
+    assert _pages(indexed, KeyConditionExpression="PK = :p AND SK >= :s",
+                  ExpressionAttributeValues={":p": {"S": "p1"}, ":s": {"S": "s010"}},
+                  ScanIndexForward=False) == expected[::-1]
+    assert _pages(indexed, KeyConditionExpression="PK = :p",
+                  ExpressionAttributeValues={":p": {"S": "nobody"}}) == []
+
+
+def test_an_index_query_finds_only_items_that_carry_the_index_keys(indexed: Any) -> None:
+    expected = sorted((f"{59 - n:03d}", f"s{n:03d}") for n in range(60) if n % 2 and n % 5 == 2)
+    assert _pages(indexed, IndexName="ByG", KeyConditionExpression="G = :g",
+                  ExpressionAttributeValues={":g": {"S": "g2"}}) == [sk for _, sk in expected]
+    numbered = _pages(indexed, IndexName="ByN", KeyConditionExpression="N = :n",
+                      ExpressionAttributeValues={":n": {"N": "2.0"}})
+    assert sorted(numbered) == sorted(f"s{n:03d}" for n in range(60) if n % 4 == 2)
