@@ -93,8 +93,11 @@ def query_only_the_matching_partition() -> None:
     runtime and the tests slowed down as their data grew (the Maven demo's 8,800 deals
     made every consumer's Query walk ~50,000 items). The patch hands moto only the items
     whose partition key matches (a dict lookup for the table, a plain value comparison for
-    an index); moto then filters, sorts and pages them exactly as before.
+    an index), past the page's start key for a table Query of string sort keys; moto then
+    filters, sorts and pages them exactly as before.
     """
+    from bisect import bisect_left, bisect_right
+
     from moto.dynamodb.models.table import Table
 
     original = Table.query
@@ -111,6 +114,16 @@ def query_only_the_matching_partition() -> None:
             return list(table.items.values())
         return [item for partition in table.items.values() for item in partition.values()]
 
+    def after_start(table: Any, items: list[Any], start: Any, forward: bool) -> list[Any] | None:
+        """The partition's items past a page's start key, or None to leave it to moto
+        (which walks the partition from its first item to the start key on every page)."""
+        if not start or not table.range_key_attr or any(i.range_key.type != "S" for i in items):
+            return None
+        items.sort(key=lambda item: item.range_key.value)
+        keys = [item.range_key.value for item in items]
+        at = start[table.range_key_attr]["S"]
+        return items[bisect_right(keys, at):] if forward else items[:bisect_left(keys, at)]
+
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
         conditions = kwargs.get("hash_key_conditions") or []
@@ -118,6 +131,9 @@ def query_only_the_matching_partition() -> None:
             partition = self.items.get(hash_key)
             candidates = ([] if partition is None else
                           list(partition.values()) if self.range_key_attr else [partition])
+            rest = after_start(self, candidates, args[3], args[4]) if len(args) > 4 else None
+            if rest is not None:
+                candidates, args = rest, (*args[:3], None, *args[4:])
         elif index_name is not None and conditions:
             candidates = [item for item in unsorted(self)
                           if all(same(item.attrs.get(name), value) for name, value in conditions)]

@@ -169,48 +169,6 @@ def seed(tenant_id: str, segment_id: str, start: int, count: int) -> None:
     segments.key(tenant_id, segment_id).update(actions=[SegmentItem.member_count.add(count)])
 
 
-@contextmanager
-def partition_queries() -> Iterator[None]:
-    """moto 5.2 answers every Query of a table's base key by sorting ALL the table's items,
-    then walking the partition from its start past the previous pages: each page of the
-    planner's 100,000-member list cost seconds, growing with the table (real DynamoDB reads
-    the page). Within this bench, a base-table Query of string keys sees only its partition,
-    from after its start key; moto still filters, limits and pages it. Other queries are
-    moto's own."""
-    from bisect import bisect_right
-
-    from moto.dynamodb.models.table import Table
-
-    original = Table.query
-
-    def query(self: Any, hash_key: Any, range_comparison: Any, range_objs: Any, limit: Any,
-              exclusive_start_key: Any, scan_index_forward: Any, *args: Any,
-              **kwargs: Any) -> Any:
-        index_name = args[1] if len(args) > 1 else kwargs.get("index_name")
-        partition = (self.items.get(hash_key) or {}) if hash_key is not None else {}
-        if index_name or hash_key is None or not self.range_key_attr or any(
-                key.type != "S" for key in partition):
-            return original(self, hash_key, range_comparison, range_objs, limit,
-                            exclusive_start_key, scan_index_forward, *args, **kwargs)
-        found = sorted(partition.values(), key=lambda item: item.range_key.value)
-        if exclusive_start_key and scan_index_forward:
-            after = exclusive_start_key[self.range_key_attr]["S"]
-            found = found[bisect_right([item.range_key.value for item in found], after):]
-            exclusive_start_key = None
-        self.all_items = lambda: found
-        try:
-            return original(self, hash_key, range_comparison, range_objs, limit,
-                            exclusive_start_key, scan_index_forward, *args, **kwargs)
-        finally:
-            del self.all_items
-
-    Table.query = query  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        Table.query = original  # type: ignore[method-assign]
-
-
 # -- driving the queues as Lambda does --------------------------------------------------------
 
 def sqs_record(message: dict[str, Any], arn: str) -> dict[str, Any]:
@@ -339,7 +297,7 @@ def campaign_rows(counter: CallCounter, recipients: int = RECIPIENTS,
     from tests.support.services import load_app, service_names
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    with mock_aws(), partition_queries():
+    with mock_aws():
         resources = provision("test", service_names(), None, "us-east-1")
         configure(resources)
         session = boto3.session.Session(region_name="us-east-1")
