@@ -34,6 +34,7 @@ import moto  # noqa: E402,F401  (before boto3 clients exist, so moto can interce
 
 from infra.local.moto_patches import (  # noqa: E402
     count_queue_messages_only_when_asked,
+    parse_event_paths_once,
     query_only_the_matching_partition,
     rollback_transactions_per_item,
     serialize_dynamodb,
@@ -42,6 +43,7 @@ from infra.local.moto_patches import (  # noqa: E402
 rollback_transactions_per_item()
 count_queue_messages_only_when_asked()
 query_only_the_matching_partition()
+parse_event_paths_once()
 serialize_dynamodb()
 
 pytest_plugins = ["tests.support.fixtures"]

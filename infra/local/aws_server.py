@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -28,6 +29,7 @@ from werkzeug.serving import run_simple
 
 from infra.local.moto_patches import (
     count_queue_messages_only_when_asked,
+    parse_event_paths_once,
     query_only_the_matching_partition,
     rollback_transactions_per_item,
 )
@@ -86,6 +88,13 @@ def serve_outbox(app: WsgiApp) -> WsgiApp:
     return wrapped
 
 
+def _errors_only(record: logging.LogRecord) -> bool:
+    """Keep werkzeug's access-log lines of 5xx answers only (`make run` shows no others,
+    and formatting one line per AWS call cost the server a tenth of its time)."""
+    args = record.args if isinstance(record.args, tuple) else ()
+    return not (len(args) == 3 and str(getattr(args[1], "value", args[1]))[:1] in "234")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -93,12 +102,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    # moto deep-copies a table for every item of a transaction: a demo import of thousands
-    # of rows took the server past 15 GB. One copy per table per transaction is enough
-    # (its rollback is the same); every DynamoDB call is already served one at a time.
+    # moto's costs that grow with the data (infra/local/moto_patches.py): the Maven demo's
+    # thousands of deals and events made each call walk tables and queues
     rollback_transactions_per_item()
     count_queue_messages_only_when_asked()
     query_only_the_matching_partition()
+    parse_event_paths_once()
+    if os.environ.get("CRM_AWS_ACCESS_LOG") != "1":
+        logging.getLogger("werkzeug").addFilter(_errors_only)
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, serve_outbox(serialize_dynamodb(app)), threaded=True,
                request_handler=MotoRequestHandler)
