@@ -178,30 +178,6 @@ def contact_costs(contacts: ApiClient, tenants: Tenants, counter: CallCounter,
     return rows
 
 
-def contact_list_cost(contacts: ApiClient, tenants: Tenants, counter: CallCounter,
-                      sizes: tuple[int, ...]) -> list[Row]:
-    """Items read for a page of 25 contacts as the tenant grows."""
-    load_app("contacts")
-    from chalicelib.contacts import repository
-    from chalicelib.contacts.models import ContactItem
-
-    rows = []
-    for size in sizes:
-        tenant = tenants.create()
-        with ContactItem.batch_write() as batch:
-            for n in range(size):
-                batch.save(repository.new_record(tenant.tenant_id, f"con_{n:026d}",
-                                                 {"first_name": f"P{n}"},
-                                                 f"2026-01-01T00:00:{n % 60:02d}.000Z"))
-        with counter.counting():
-            reply = contacts.get("/contacts?limit=25", token=tenant.admin_token)
-        assert reply.status == 200 and len(reply.json["items"]) == 25, reply.json
-        rows.append((f"GET /contacts?limit=25 with {size:,} contacts",
-                     str(counter.by_service("dynamodb:")), str(counter.items_read),
-                     counter.summary()))
-    return rows
-
-
 def contact_import(tenants: Tenants, settle_all: Any, rows: int = 1_000) -> Row:
     """CSV import through the jobs queue: DynamoDB requests per row (budget 0.1) and rows/s."""
     tenant = tenants.create()
@@ -324,22 +300,45 @@ def main() -> int:
         rows += outbox_cost(platform, tenants, counter, runtime)
         rows += contact_costs(contacts, tenants, counter, settle_all)
         rows.append(contact_import(tenants, settle_all))
-        # moto copies a whole table per transaction: seed the large lists last
         rows += list_page_cost(platform, tenants, counter, (1_000, 5_000))
-        rows += contact_list_cost(contacts, tenants, counter, (1_000, 10_000))
+    # each of these builds a moto of its own, so one's data never slows another's
+    from tests.bench.list_pages import list_page_rows
+    from tests.bench.marketing_campaign import campaign_rows
+    from tests.bench.sales_orders import order_rows
     from tests.bench.sales_reports import sales_rows
+    from tests.bench.service_rows import service_rows
 
-    rows += sales_rows(counter)  # a moto of their own: moto's table copies stay small
+    rows += sales_rows(counter)
+    rows += order_rows(counter)
+    rows += service_rows(counter)
+    rows += campaign_rows(counter)
+    rows += list_page_rows(counter)
     rows.append(event_delay())
     rows.append(lead_assignment_delay())
     ratios = [(svc, *import_time_ratio(svc)) for svc in service_names()]
-    report = render(rows, ratios)
+    from tests.bench.packages import package_rows
+    from tests.bench.packages import render as render_packages
+
+    report = render(rows, ratios, render_packages(package_rows()))
     print(report)
     (ROOT / "docs" / "benchmarks.md").write_text(report)
+    write_cost_model(rows)
     return 0
 
 
-def render(rows: list[Row], ratios: list[tuple[str, float, float, float]]) -> str:
+def write_cost_model(rows: list[Row]) -> None:
+    """docs/cost.md from this run's measured calls and each write's measured follow-ups."""
+    from tests.bench.cost_model import render_cost_model
+    from tests.bench.operation_costs import follow_ups, measure_operations
+
+    text = render_cost_model(rows, follow_ups(measure_operations()),
+                             generated=f"This copy: `make bench` on {time.strftime('%Y-%m-%d')}.")
+    (ROOT / "docs" / "cost.md").write_text(text)
+    print(f"docs/cost.md written: {text.splitlines()[0]}")
+
+
+def render(rows: list[Row], ratios: list[tuple[str, float, float, float]],
+           packages: str) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -355,6 +354,13 @@ def render(rows: list[Row], ratios: list[tuple[str, float, float, float]]) -> st
         "| service | `import app` (s) | `import boto3` (s) | ratio (budget 1.5) |",
         "|---|---|---|---|",
         *[f"| {s} | {a:.3f} | {b:.3f} | {r:.2f} |" for s, a, b, r in ratios],
+        "",
+        "Each service's Lambda package (`make package`'s steps, prod stage; Lambda allows",
+        "50 MB zipped for a direct upload and 250 MB unzipped):",
+        "",
+        packages,
+        "",
+        "The cost per tenant these figures imply is in [cost.md](cost.md).",
         "",
     ]
     return "\n".join(lines)
