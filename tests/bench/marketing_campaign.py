@@ -66,6 +66,8 @@ class Tally:
         self.items_read = 0
         self.batch_returned = 0
         self.batch_requested = 0
+        self.written = 0  # items in TransactWriteItems
+        self.shared_written = 0  # of them, a campaign's item or a channel's totals
 
     @contextmanager
     def span(self) -> Iterator[None]:
@@ -79,6 +81,13 @@ class Tally:
                     tally.batch_requested += sum(len(t["Keys"])
                                                  for t in params["RequestItems"].values())
                     tally.batch_returned += sum(len(v) for v in result["Responses"].values())
+                elif operation == "TransactWriteItems":
+                    keys = [next(iter(item.values())).get("Key") or next(
+                        iter(item.values()))["Item"] for item in params["TransactItems"]]
+                    tally.written += len(keys)
+                    tally.shared_written += sum(
+                        1 for key in keys if key["SK"]["S"] == "CAMPAIGN"
+                        or key["SK"]["S"].startswith("CHANNEL#"))
                 return result
 
             botocore.client.BaseClient._make_api_call = batch_spy  # type: ignore[method-assign]
@@ -460,7 +469,9 @@ def campaign_rows(counter: CallCounter, recipients: int = RECIPIENTS,
          f"{send_dynamo / s:.3f} + planning {plan_dynamo / n:.4f}",
          f"{sender.items / s:.3f} + planning {planner.items / n:.3f} "
          f"({sender.keys / s:.2f} keys asked)",
-         f"SES {sender.count('ses:') / s:.3f} calls/recipient; {sender.summary(s)}"),
+         f"SES {sender.count('ses:') / s:.3f} calls/recipient; {sender.summary(s)}; "
+         f"{sender.written / s:.3f} items written in transactions, "
+         f"{sender.shared_written / s:.3f} to the campaign's item or the channel's totals"),
         (f"campaign sending ({sample}): throughput", "", "",
          f"{rate:.1f} recipients/s sending ({s / sending_cpu:.1f} per CPU second); "
          f"{end_to_end}; moto in-process on this shared 2-core machine"),

@@ -58,6 +58,7 @@ class CampaignItem(MarketingItem):
 
 
 class BatchDoneItem(MarketingItem):
-    """A send batch finished: counted once in `done_batches` whatever redelivers it."""
+    """A send batch finished: its recipients' outcomes were added to the counters and it
+    was counted in `done_batches`, once, whatever redelivers it (delivery.batches)."""
 
     finished_at = UnicodeAttribute()

@@ -10,13 +10,16 @@ from chalicelib.models import MarketingItem
 class SendItem(MarketingItem):
     """One message to one recipient: a campaign's (campaign, contact) or a transactional
     command's idempotency key. `state` moves claimed -> sent | skipped | failed, or to
-    uncertain when an attempt died between the provider's call and recording its answer."""
+    uncertain when an attempt died between the provider's call and recording its answer.
+    `batch_id`: the campaign send batch that made the record, and so counts its outcome in
+    the campaign's counters (delivery.batches); None outside campaigns."""
 
     message_id = UnicodeAttribute()
     tenant_id = UnicodeAttribute()
     channel = UnicodeAttribute()
     state = UnicodeAttribute()
     campaign_id = UnicodeAttribute(null=True)
+    batch_id = UnicodeAttribute(null=True)
     contact_id = UnicodeAttribute(null=True)
     idempotency_key = UnicodeAttribute(null=True)
     address = UnicodeAttribute(null=True)

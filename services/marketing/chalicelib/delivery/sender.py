@@ -13,6 +13,11 @@ dies after the provider may have accepted the message and before the answer is r
 message, same `owner`) or any attempt after CLAIM_LEASE marks it `uncertain` instead of
 sending again: at most once, never silently skipped (counted and listed as uncertain),
 because SES and SNS take no idempotency key that would let us ask whether it went out.
+
+Each transaction writes only the recipient's own items (its record, the provider's id, its
+MessageSent): a campaign's counters and its channel's totals are added once per send batch
+(delivery.batches), from the final records the batch made, so concurrent senders never
+write the same item per recipient.
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ from typing import Any
 
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
-from chalicelib.campaigns import logic as campaigns
 from chalicelib.delivery import compose, providers
 from chalicelib.delivery import repository as sends
 from chalicelib.delivery.models import SendItem
@@ -34,7 +38,7 @@ from chalicelib.tracking.tokens import Ref
 from crm_shared import clock, observability
 from crm_shared.events.marketing_events import MessageSent
 from crm_shared.ids import new_id
-from crm_shared.unit_of_work import TransactionConflict, UnitOfWork
+from crm_shared.unit_of_work import TransactionConflict
 
 CLAIM_LEASE = timedelta(minutes=15)  # > the sends function's timeout (300 s)
 FINAL = frozenset({"sent", "skipped", "failed", "uncertain"})
@@ -58,6 +62,7 @@ class Job:
     sender: SenderIdentityItem | None
     variables: dict[str, Any] = field(default_factory=dict)
     campaign_id: str | None = None
+    batch_id: str | None = None  # the campaign send batch; its records carry it
 
 
 @dataclass
@@ -75,14 +80,10 @@ def _log() -> Any:
     return observability.logger("marketing")
 
 
-def _count(uow: UnitOfWork, job: Job, **deltas: int) -> None:
-    if job.campaign_id:
-        campaigns.count(job.tenant_id, job.campaign_id, uow, channel=job.channel, **deltas)
-
-
 def _record(job: Job, to: Recipient, **fields: Any) -> SendItem:
     return sends.new_send(to.pk, to.sk, job.tenant_id, channel=job.channel,
-                          campaign_id=job.campaign_id, contact_id=to.contact_id,
+                          campaign_id=job.campaign_id, batch_id=job.batch_id,
+                          contact_id=to.contact_id,
                           idempotency_key=to.idempotency_key, **fields)
 
 
@@ -101,16 +102,18 @@ def refusal(job: Job, to: Recipient, reasons: set[str]) -> str | None:
     return suppression.blocks(reasons, transactional=not job.marketing)
 
 
-def _finish(job: Job, to: Recipient, owner: str, state: str, reason: str) -> None:
-    """claimed -> failed or uncertain, counted once."""
+def _finish(job: Job, to: Recipient, owner: str, state: str, reason: str) -> bool:
+    """claimed -> failed or uncertain; False when someone else resolved it meanwhile."""
     uow = sends.unit_of_work()
     uow.update(_record(job, to, message_id="", state=state),
                [SendItem.state.set(state), SendItem.reason.set(reason)],
                condition=(SendItem.state == "claimed") & (SendItem.claimed_by == owner),
                label="send")
-    _count(uow, job, **{state: 1})
-    with contextlib.suppress(TransactionConflict):  # resolved by someone else meanwhile
+    try:
         uow.commit()
+    except TransactionConflict:
+        return False
+    return True
 
 
 def _release(job: Job, to: Recipient, owner: str) -> None:
@@ -129,6 +132,9 @@ def deliver(job: Job, to: Recipient, owner: str, existing: SendItem | None,
 
     `owner` is the SQS message id: stable across redeliveries of one message, different
     for a duplicate message, so a claim can tell "my dead attempt" from "a live other".
+    Outcomes: `sent`, `skipped`, `failed` (a record this call made), `uncertain` (it resolved
+    `existing`), `done` (`existing` was final) and `taken` (another attempt made or resolved
+    the record meanwhile: read it to learn its state).
     """
     if existing is not None:
         if existing.state in FINAL:
@@ -136,8 +142,9 @@ def deliver(job: Job, to: Recipient, owner: str, existing: SendItem | None,
         stale = (existing.claimed_at or "") < clock.iso(clock.now() - CLAIM_LEASE)
         if existing.claimed_by != owner and not stale:
             return "taken"
-        _finish(job, Recipient(existing.PK, existing.SK, to.contact_id, to.address),
-                str(existing.claimed_by), "uncertain", "attempt_died_in_send")
+        if not _finish(job, Recipient(existing.PK, existing.SK, to.contact_id, to.address),
+                       str(existing.claimed_by), "uncertain", "attempt_died_in_send"):
+            return "taken"
         _log().warning("a send attempt died between the provider and its record; "
                        "not sent again", extra={"pk": existing.PK, "sk": existing.SK})
         return "uncertain"
@@ -147,7 +154,6 @@ def deliver(job: Job, to: Recipient, owner: str, existing: SendItem | None,
         uow.put(_record(job, to, message_id=new_id("msg"), state="skipped", reason=reason,
                         address=to.address), condition=SendItem.PK.does_not_exist(),
                 label="send")
-        _count(uow, job, skipped=1)
         try:
             uow.commit()
         except TransactionConflict:
@@ -175,8 +181,7 @@ def _claim_and_send(job: Job, to: Recipient, owner: str) -> str:
         if job.channel == "email" and job.sender is None:
             raise ValueError("the tenant has no sender identity")
     except ValueError as exc:
-        _finish(job, to, owner, "failed", str(exc)[:500])
-        return "failed"
+        return "failed" if _finish(job, to, owner, "failed", str(exc)[:500]) else "taken"
     try:
         provider_id = _send(job, to, composed)
     except ClientError as exc:
@@ -184,8 +189,7 @@ def _claim_and_send(job: Job, to: Recipient, owner: str) -> str:
         if code in THROTTLED:
             _release(job, to, owner)
             raise Throttled(code) from exc
-        _finish(job, to, owner, "failed", code)
-        return "failed"
+        return "failed" if _finish(job, to, owner, "failed", code) else "taken"
     except NOT_SENT:
         _release(job, to, owner)
         raise
@@ -225,7 +229,6 @@ def _sent(job: Job, to: Recipient, owner: str, claim: SendItem, provider_id: str
                label="send")
     claim.provider_message_id = provider_id
     uow.put(sends.provider_ref(provider_id, claim), label="provider_ref")
-    _count(uow, job, sent=1)
     uow.emit(MessageSent(message_id=claim.message_id, channel=job.channel,
                          contact_id=to.contact_id, campaign_id=job.campaign_id,
                          idempotency_key=to.idempotency_key, provider_message_id=provider_id,
