@@ -620,7 +620,27 @@ def main() -> int:
         print(f"demo: {exc}", file=sys.stderr)
         return 1
     print_accounts(demo)
+    print_backlog(state)
     return 0
+
+
+def print_backlog(state: dict[str, Any]) -> None:
+    """Say how many events the consumers still have to handle: reports, forecasts and
+    timelines are kept from events, so they fill in as the queues drain."""
+    import boto3
+
+    sqs = boto3.client("sqs", endpoint_url=state["aws_endpoint_url"], region_name=state["region"],
+                       aws_access_key_id="local", aws_secret_access_key="local")
+    waiting = 0
+    for url in sqs.list_queues(QueueNamePrefix=f"crm-{state['stage']}-").get("QueueUrls", []):
+        if url.endswith("-events"):
+            found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+            waiting += sum(int(n) for n in found["Attributes"].values())
+    if waiting:
+        print(f"\n{waiting:,} events are still queued for the services' consumers: reports, "
+              "forecasts and timelines\nfill in as they drain (the Maven deals' take a while "
+              "on the embedded AWS; `make run` shows them).")
 
 
 if __name__ == "__main__":
