@@ -10,11 +10,12 @@ segments repositories), checked against the real ones attribute by attribute.
 Then the campaign runs as Lambda would run it: launched through the API; the outbox relay
 publishes CampaignLaunched; the marketing events and jobs queues plan it (the planning
 time: launch to every send batch queued); the sends queue delivers the batches (SES on
-moto). Sending costs ~16 ms of CPU a recipient on moto (two transactions, a raw email),
-so 100,000 would take ~30 minutes: by default every recipient is seeded and planned and
-SAMPLE_BATCHES batches are sent (per-batch costs do not depend on the campaign's size);
-`python -m tests.bench.marketing_campaign 1000 0` sends a whole campaign, which must end
-`sent`. A share of the send batches is then delivered again, both as SQS redeliveries of the
+moto). Sending costs ~16 ms of CPU a recipient on moto (two transactions, a raw email):
+`make bench` sends all 100,000 (about 20 minutes) and the campaign must end `sent`;
+`python -m tests.bench.marketing_campaign 100000 30` seeds and plans them all but sends 30
+batches only (per-batch costs do not depend on the campaign's size), and
+`python -m tests.bench.marketing_campaign 1000` runs a whole small campaign in a minute.
+A share of the send batches is then delivered again, both as SQS redeliveries of the
 same message (a function that timed out before deleting it) and as duplicate messages (a
 planner chunk that died between queueing its batches and recording its progress), and the
 emails moto's SES accepted are counted per address: none may have two.
@@ -45,7 +46,7 @@ from tests.bench.run import CallCounter, Row  # noqa: E402
 RECIPIENTS = 100_000
 REDELIVERED_SHARE = 0.10  # of the send messages, delivered a second time (same message)
 DUPLICATED_SHARE = 0.02  # of the send messages, queued again as a new message
-SAMPLE_BATCHES = 30  # send batches delivered (of 1,000): see the module's docstring
+SAMPLE_BATCHES: int | None = None  # all 1,000 send batches; a number sends that many only
 NEWSLETTER = {"name": "Bench newsletter", "channel": "email",
               "subject": "Hi {{ contact.first_name }}",
               "html": '<p>Hello {{ contact.first_name }}, see <a href="https://brand.example/'
@@ -496,7 +497,7 @@ def main() -> int:
 
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
     size = int(sys.argv[1]) if len(sys.argv) > 1 else RECIPIENTS
-    sample = int(sys.argv[2]) if len(sys.argv) > 2 else SAMPLE_BATCHES
+    sample = int(sys.argv[2]) if len(sys.argv) > 2 else SAMPLE_BATCHES  # 0: all
     for row in campaign_rows(CallCounter(), size, sample or None):
         print(" | ".join(row))
     return 0
