@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.client import ApiClient, Tenant, unique
+from tests.support.client import ApiClient, Tenant, Tenants, unique
 from tests.support.events import settle
 
 
@@ -68,6 +68,15 @@ def sms_sent() -> dict[str, tuple[str, str]]:
     from moto.sns.models import sns_backends
 
     return dict(sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages)
+
+
+def sending_tenant(tenants: Tenants, runtimes: dict[str, Any], marketing: ApiClient,
+                   name: str) -> Tenant:
+    """A new tenant, settled, with a sender identity: what every sending test starts from."""
+    made = tenants.create(name)
+    settle(runtimes)
+    sender(marketing, made)
+    return made
 
 
 def sender(marketing: ApiClient, tenant: Tenant) -> str:

@@ -20,7 +20,7 @@ from tests.api.marketing.helpers import (
     consent,
     contact,
     module,
-    sender,
+    sending_tenant,
     sent_to,
     ses_sent,
     static_list,
@@ -32,10 +32,7 @@ from tests.support.events import settle
 
 @pytest.fixture(scope="module")
 def tenant(tenants: Tenants, runtimes: dict[str, Any], marketing: ApiClient) -> Tenant:
-    made = tenants.create("Counting Co")
-    settle(runtimes)
-    sender(marketing, made)
-    return made
+    return sending_tenant(tenants, runtimes, marketing, "Counting Co")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from tests.api.marketing.helpers import (
     consent,
     contact,
     module,
-    sender,
+    sending_tenant,
     sent_to,
     ses_sent,
     sms_sent,
@@ -29,10 +29,7 @@ from tests.support.events import settle
 
 @pytest.fixture(scope="module")
 def tenant(tenants: Tenants, runtimes: dict[str, Any], marketing: ApiClient) -> Tenant:
-    made = tenants.create("Campaigns Co")
-    settle(runtimes)
-    sender(marketing, made)
-    return made
+    return sending_tenant(tenants, runtimes, marketing, "Campaigns Co")
 
 
 def address(person: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from tests.api.marketing.helpers import (
     campaign,
     contact,
     module,
-    sender,
+    sending_tenant,
     sent_to,
     ses_sent,
     static_list,
@@ -23,10 +23,7 @@ from tests.support.events import settle
 
 @pytest.fixture(scope="module")
 def tenant(tenants: Tenants, runtimes: dict[str, Any], marketing: ApiClient) -> Tenant:
-    made = tenants.create("Faults Co")
-    settle(runtimes)
-    sender(marketing, made)
-    return made
+    return sending_tenant(tenants, runtimes, marketing, "Faults Co")
 
 
 def launch(marketing: ApiClient, contacts: ApiClient, tenant: Tenant,

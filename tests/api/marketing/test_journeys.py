@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from crm_shared import clock
-from tests.api.marketing.helpers import contact, module, sender, sent_to, template
+from tests.api.marketing.helpers import contact, module, sending_tenant, sent_to, template
 from tests.support.client import ApiClient, Tenant, Tenants, unique
 from tests.support.events import put_bus_event, settle
 from tests.support.services import load_app
@@ -22,10 +22,7 @@ IMAGE = {"Accept": "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"}
 
 @pytest.fixture(scope="module")
 def tenant(tenants: Tenants, runtimes: dict[str, Any], marketing: ApiClient) -> Tenant:
-    made = tenants.create("Journeys Co")
-    settle(runtimes)
-    sender(marketing, made)
-    return made
+    return sending_tenant(tenants, runtimes, marketing, "Journeys Co")
 
 
 def tick(runtimes: dict[str, Any]) -> None:

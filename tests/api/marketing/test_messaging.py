@@ -9,17 +9,14 @@ import pytest
 from pydantic import ValidationError
 
 from crm_shared.messaging import MessageCommand, send_message_command
-from tests.api.marketing.helpers import contact, sender, sent_to, sms_sent
+from tests.api.marketing.helpers import contact, sending_tenant, sent_to, sms_sent
 from tests.support.client import ApiClient, Tenant, Tenants
 from tests.support.events import settle
 
 
 @pytest.fixture(scope="module")
 def tenant(tenants: Tenants, runtimes: dict[str, Any], marketing: ApiClient) -> Tenant:
-    made = tenants.create("Messages Co")
-    settle(runtimes)
-    sender(marketing, made)
-    return made
+    return sending_tenant(tenants, runtimes, marketing, "Messages Co")
 
 
 def welcome_id(marketing: ApiClient, tenant: Tenant) -> str:
