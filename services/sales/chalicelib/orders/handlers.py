@@ -6,11 +6,11 @@ A contact may have more orders than one transaction holds (the event's also carr
 other features' writes: 100 items in all). The orders are found page by page on the
 by-contact index, never a scan; all but the last IN_EVENT are changed in transactions of
 their own, CHUNK at a time, before the rest ride in the event's transaction with its
-marker (as opportunities/handlers.py does for deals). Every order write is version-guarded,
-so no order changes twice: a redelivery finds a moved order under the survivor, not the
-merged contact (an index copy that lags fails the version condition and the event is
-retried), and an erased order has nothing left to strip. The merged value folds once, in
-the event's transaction.
+marker (chalicelib/chunks.py; opportunities/handlers.py does the same for deals). Every
+order write is version-guarded, so no order changes twice: a redelivery finds a moved order
+under the survivor, not the merged contact (an index copy that lags fails the version
+condition and the event is retried), and an erased order has nothing left to strip. The
+merged value folds once, in the event's transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.chunks import every_page, in_chunks
 from chalicelib.consumers import consumer
 from chalicelib.customer_value import logic as customer_value
 from chalicelib.orders import logic, repository
@@ -35,27 +36,14 @@ Change = tuple[OrderItem, dict[str, Any]]
 
 def orders_of(tenant_id: str, contact_id: str) -> list[OrderItem]:
     """Every order of the contact: the by-contact index, a page of LIST_PAGE at a time."""
-    found: list[OrderItem] = []
-    cursor: str | None = None
-    while True:
-        page, cursor = repository.list_records(tenant_id, "contact_id", contact_id, LIST_PAGE,
-                                               cursor)
-        found += page
-        if cursor is None:
-            return found
+    return every_page(lambda cursor: repository.list_records(
+        tenant_id, "contact_id", contact_id, LIST_PAGE, cursor))
 
 
-def in_chunks(uow: UnitOfWork, changes: list[Change],
-              stage: Callable[[UnitOfWork, list[Change]], None]) -> None:
-    """Stage all but the last IN_EVENT changes in transactions of their own, CHUNK each,
-    committed first; the last ones go in the event's `uow`."""
-    changes = sorted(changes, key=lambda change: change[0].order_id)
-    split = max(0, len(changes) - IN_EVENT)
-    for start in range(0, split, CHUNK):
-        own = repository.unit_of_work()
-        stage(own, changes[start:min(start + CHUNK, split)])
-        own.commit()
-    stage(uow, changes[split:])
+def _in_chunks(uow: UnitOfWork, changes: list[Change],
+               stage: Callable[[UnitOfWork, list[Change]], None]) -> None:
+    in_chunks(uow, changes, stage, key=lambda change: change[0].order_id, in_event=IN_EVENT,
+              chunk=CHUNK)
 
 
 @consumer.on(ContactErased)
@@ -74,7 +62,7 @@ def erase_orders(event: ContactErased, ctx: EventContext, uow: UnitOfWork) -> No
         for item, doc in chunk:
             logic.stage_doc_change(into, item, doc)
 
-    in_chunks(uow, changes, stage)
+    _in_chunks(uow, changes, stage)
 
 
 @consumer.on(ContactMerged)
@@ -93,5 +81,5 @@ def merge_orders(event: ContactMerged, ctx: EventContext, uow: UnitOfWork) -> No
         customer_value.repoint_contributions(into, ctx.tenant_id, event.contact_id, gone,
                                              [item.order_id for item, _ in chunk])
 
-    in_chunks(uow, changes, stage)
+    _in_chunks(uow, changes, stage)
     customer_value.merge_values(uow, ctx.tenant_id, event.contact_id, gone)
