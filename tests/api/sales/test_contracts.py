@@ -170,3 +170,42 @@ def test_roles_and_tenants(sales: ApiClient, tenants: Tenants, tenant: Tenant) -
                   sales.patch(path, {"name": "x"}, token=other.admin_token)):
         assert reply.status == 404
     assert sales.get(path, token=tenant.admin_token).json["status"] == "active"
+
+
+def test_a_merge_moves_every_contract_once_however_many(
+        sales: ApiClient, tenant: Tenant, session: Any, runtimes: dict[str, Any]) -> None:
+    """More contracts than one page of links (and than the event's transaction holds) all
+    name the survivor, each changed once though the event is delivered again and again."""
+    from crm_shared.events.contacts_events import ContactMerged
+    from tests.api.sales.test_orders import deliver
+    from tests.support.services import load_app
+
+    loser, survivor, company = new_id("con"), new_id("con"), new_id("cmp")
+    made = [make(sales, tenant, company_id=company,
+                 contact_ids=[loser, survivor] if n == 0 else [loser])["contract_id"]
+            for n in range(12)]
+    settle(runtimes)
+    merged = ContactMerged(contact_id=survivor, merged_ids=[loser],
+                           contact={"contact_id": survivor})
+    deliver(session, tenant.tenant_id, merged, 2)
+    settle(runtimes)
+
+    def contracts() -> dict[str, dict[str, Any]]:
+        page = sales.get(f"/contracts?company_id={company}&limit=100",
+                         token=tenant.admin_token).json
+        assert page["next_cursor"] is None
+        return {c["contract_id"]: c for c in page["items"]}
+
+    moved = contracts()
+    assert sorted(moved) == sorted(made)
+    assert all(c["contact_ids"] == [survivor] for c in moved.values())
+    assert {c["version"] for c in moved.values()} == {2}, "each contract moved once"
+    load_app("sales")
+    from chalicelib.contracts import repository
+
+    assert repository.contract_ids_of_contact(tenant.tenant_id, loser, 100, None) == ([], None)
+    assert sorted(repository.contract_ids_of_contact(tenant.tenant_id, survivor, 100, None)[0]
+                  ) == sorted(made)
+    deliver(session, tenant.tenant_id, merged)  # once more, after it was handled
+    settle(runtimes)
+    assert contracts() == moved, "a redelivered merge changes nothing"

@@ -1,25 +1,51 @@
-"""Contracts of merged contacts name the survivor (found through the per-contact links)."""
+"""Contracts of merged contacts name the survivor (found through the per-contact links).
+
+Every link of every merged-away contact is read, a page at a time (a Query per page on the
+link partition, never a scan), and the contracts are rewritten in chunks
+(chalicelib/chunks.py): a contact with more contracts than one transaction holds has them
+all moved. Each contract write is version-guarded and moves the contract's links with it,
+so a redelivery (or a retry after a failure part-way) finds only the contracts not yet
+moved and none is changed twice.
+"""
 
 from __future__ import annotations
 
+from chalicelib.chunks import every_page, in_chunks
 from chalicelib.consumers import consumer
 from chalicelib.contracts import logic, repository
+from chalicelib.contracts.models import ContractItem
 from crm_shared.events.consumer import EventContext
 from crm_shared.events.contacts_events import ContactMerged
 from crm_shared.unit_of_work import UnitOfWork
 
-PAGE = 10
+PAGE = 100  # links read per Query
+IN_EVENT_ITEMS = 15  # items of the event's transaction this feature may use (100 in all)
+CHUNK_ITEMS = 90  # items per transaction of its own
+
+
+def contract_ids_of(tenant_id: str, contact_id: str) -> list[str]:
+    """Every contract linked to the contact: its links, PAGE a Query."""
+    return every_page(lambda cursor: repository.contract_ids_of_contact(
+        tenant_id, contact_id, PAGE, cursor))
 
 
 @consumer.on(ContactMerged)
 def merge_contracts(event: ContactMerged, ctx: EventContext, uow: UnitOfWork) -> None:
+    """Every contract of the merged contacts names the survivor instead (once)."""
     gone = set(event.merged_ids) - {event.contact_id}
-    ids = {cid for contact in sorted(gone)
-           for cid in repository.contract_ids_of_contact(ctx.tenant_id, contact, PAGE)}
+    ids = {cid for contact in sorted(gone) for cid in contract_ids_of(ctx.tenant_id, contact)}
+    items: list[ContractItem] = []
     for contract_id in sorted(ids):
         item = repository.get(ctx.tenant_id, contract_id, consistent=True)
-        if item is None:
-            continue
-        before = list(item.doc.get("contact_ids") or [])
-        after = list(dict.fromkeys(event.contact_id if c in gone else c for c in before))
-        logic.stage_contacts(uow, item, before, after)
+        if item is not None and gone & set(item.doc.get("contact_ids") or []):
+            items.append(item)
+    cost = 2 + len(gone)  # the record, a link out per merged contact, the survivor's link
+
+    def stage(into: UnitOfWork, chunk: list[ContractItem]) -> None:
+        for item in chunk:
+            before = list(item.doc.get("contact_ids") or [])
+            after = list(dict.fromkeys(event.contact_id if c in gone else c for c in before))
+            logic.stage_contacts(into, item, before, after)
+
+    in_chunks(uow, items, stage, key=lambda item: item.contract_id,
+              in_event=IN_EVENT_ITEMS // cost, chunk=max(1, CHUNK_ITEMS // cost))

@@ -82,9 +82,15 @@ def list_records(tenant_id: str, field: str | None, value: str | None, limit: in
     return query_page(lambda **kw: index.query(pk, **kw), f"{pk}:contracts", cursor, limit)
 
 
-def contract_ids_of_contact(tenant_id: str, contact_id: str, limit: int = 50) -> list[str]:
+def contract_ids_of_contact(tenant_id: str, contact_id: str, limit: int,
+                            cursor: str | None) -> tuple[list[str], str | None]:
+    """A page of the contact's contract ids (its links, read consistently), and the cursor
+    to the next."""
     pk = _pk(tenant_id, "CONTACT", contact_id)
-    return [i.contract_id for i in ContractLinkItem.query(pk, limit=limit, page_size=limit)]
+    links, cursor = query_page(
+        lambda **kw: ContractLinkItem.query(pk, consistent_read=True, **kw),
+        f"{pk}:contract_links", cursor, limit)
+    return [link.contract_id for link in links], cursor
 
 
 def due(limit: int = 100) -> list[ContractItem]:
