@@ -20,13 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import random
-import time
 from collections import Counter
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-from pynamodb.exceptions import TransactWriteError
+from typing import Any
 
 from chalicelib.audience import repository as people
 from chalicelib.campaigns import logic as campaigns
@@ -36,6 +31,7 @@ from chalicelib.config import queue_name
 from chalicelib.delivery import providers, sender
 from chalicelib.delivery import repository as sends
 from chalicelib.queues import process
+from chalicelib.retries import retrying
 from chalicelib.suppressions import domain as suppression
 from chalicelib.suppressions import repository as suppressions
 from chalicelib.templates import logic as templates
@@ -44,8 +40,6 @@ from crm_shared.unit_of_work import TransactionConflict
 
 PAUSE_RECHECK_SECONDS = 300
 MAX_BACKOFF = 900
-CONFLICT_RETRIES = 4  # a batch's counters meet other batches' on the campaign item
-T = TypeVar("T")
 
 
 class Unsettled(Exception):
@@ -184,19 +178,5 @@ def _batch_done(campaign: CampaignItem, batch_id: str, tally: Counter[str]) -> N
         with contextlib.suppress(TransactionConflict):
             uow.commit()
 
-    _retrying(commit)
-    _retrying(lambda: campaigns.try_complete(tenant_id, campaign_id))
-
-
-def _retrying(write: Callable[[], T]) -> T:
-    """Run `write` again when DynamoDB cancelled its transaction for a concurrent one on the
-    same item (TransactionConflict: no condition failed, nothing was written)."""
-    for attempt in range(CONFLICT_RETRIES):
-        try:
-            return write()
-        except TransactWriteError as exc:
-            reasons = [r.code for r in exc.cancellation_reasons or [] if r is not None]
-            if "TransactionConflict" not in reasons or attempt == CONFLICT_RETRIES - 1:
-                raise
-            time.sleep(random.uniform(0.02, 0.1) * 2 ** attempt)  # jitter
-    raise AssertionError("unreachable")
+    retrying(commit)
+    retrying(lambda: campaigns.try_complete(tenant_id, campaign_id))
