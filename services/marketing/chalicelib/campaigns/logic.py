@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.campaigns import domain, repository
-from chalicelib.campaigns.models import COUNTERS, CampaignItem
+from chalicelib.campaigns.models import COUNTERS, SHARDED, CampaignCountersItem, CampaignItem
 from chalicelib.campaigns.schemas import CampaignCreate, CampaignFields
 from chalicelib.segments import repository as segments
 from chalicelib.templates import logic as templates
@@ -20,7 +20,7 @@ PREFIX = "cam"
 
 
 def record(item: CampaignItem) -> dict[str, Any]:
-    stats = {name: int(getattr(item, name) or 0) for name in COUNTERS}
+    stats = {name: item.total(name) for name in COUNTERS}
     stats["planned"] = int(item.planned or 0)
     return {"campaign_id": item.campaign_id, "name": item.name, "channel": item.channel,
             "segment_ids": list(item.segment_ids or []), "template_id": item.template_id,
@@ -36,7 +36,9 @@ def record(item: CampaignItem) -> dict[str, Any]:
 
 
 def get(tenant_id: str, campaign_id: str) -> CampaignItem:
-    item = repository.get(tenant_id, campaign_id) if is_id(campaign_id, PREFIX) else None
+    """The campaign with all its counters (its shards' too): one read."""
+    item = repository.get_counted(tenant_id, campaign_id) if is_id(campaign_id,
+                                                                   PREFIX) else None
     if item is None:
         raise NotFound.for_field("campaign_id", "no such campaign")
     return item
@@ -250,6 +252,23 @@ def count(tenant_id: str, campaign_id: str, uow: UnitOfWork, channel: str | None
                condition=CampaignItem.PK.exists(), label="campaign_counters")
     if channel:
         roi.count_channel(uow, tenant_id, channel, **deltas)
+
+
+def count_message(tenant_id: str, campaign_id: str, uow: UnitOfWork, message_id: str,
+                  channel: str, **deltas: int) -> None:
+    """Add one message's feedback or tracking outcome inside `uow` to the campaign's counter
+    shard and its channel's totals shard that `message_id` hashes to. Thousands of these
+    run at once during a send: spread over shards they neither conflict on one item nor
+    heat one partition. Exactly once stays the caller's: its condition on the message."""
+    from chalicelib.roi import logic as roi
+
+    unknown = set(deltas) - set(SHARDED)
+    if unknown:
+        raise ValueError(f"not counted per message: {sorted(unknown)}")
+    actions = [getattr(CampaignCountersItem, name).add(delta) for name, delta in deltas.items()]
+    uow.update(repository.counters_key(tenant_id, campaign_id, message_id), actions,
+               label="campaign_counters")
+    roi.count_channel_message(uow, tenant_id, channel, message_id, **deltas)
 
 
 def try_complete(tenant_id: str, campaign_id: str) -> bool:

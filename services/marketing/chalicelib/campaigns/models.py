@@ -1,6 +1,9 @@
-"""Campaign items: the definition, its launch and its counters, and batch completions."""
+"""Campaign items: the definition, its launch and its counters, the counter shards that
+feedback and tracking add to, and batch completions."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -15,9 +18,28 @@ COUNTERS = ("sent", "skipped", "failed", "uncertain", "delivered", "bounced", "c
             "opened", "clicked", "unsubscribed")
 
 
-class CampaignItem(MarketingItem):
+class ShardedCounters:
+    """Counters kept on an item plus what its counter shards hold: per-message writes
+    (feedback, tracking) add to one of several shard items instead of this one, so that
+    thousands of concurrent notifications neither conflict on one item nor make it a hot
+    key. The repository reads the shards with the item and adds them here; `total` is
+    what the API shows. Never persisted: a put of the item writes only its own counters."""
+
+    def add_shards(self, counts: Mapping[str, int]) -> None:
+        summed = dict(getattr(self, "_shard_counts", {}))
+        for name, value in counts.items():
+            summed[name] = summed.get(name, 0) + int(value or 0)
+        self._shard_counts = summed
+
+    def total(self, name: str) -> int:
+        return int(getattr(self, name) or 0) + getattr(self, "_shard_counts", {}).get(name, 0)
+
+
+class CampaignItem(ShardedCounters, MarketingItem):
     """`rev` is the ETag version, checked by hand on definition and status writes, so that
-    senders may ADD to the counters in their own transactions without racing it."""
+    senders may ADD to the counters in their own transactions without racing it. Send
+    batches add to the counters here (once per batch); feedback and tracking add to the
+    campaign's `CampaignCountersItem` shards (once per message)."""
 
     campaign_id = UnicodeAttribute()
     tenant_id = UnicodeAttribute()
@@ -55,6 +77,21 @@ class CampaignItem(MarketingItem):
     # ROI: what the tenant says it cost ({amount, currency}) and won deals attributed to it
     cost = JSONAttribute(null=True)
     conversions = NumberAttribute(default=0)
+
+
+class CampaignCountersItem(MarketingItem):
+    """One of a campaign's counter shards (which one: a stable hash of the message)."""
+
+    delivered = NumberAttribute(default=0)
+    bounced = NumberAttribute(default=0)
+    complained = NumberAttribute(default=0)
+    opened = NumberAttribute(default=0)
+    clicked = NumberAttribute(default=0)
+    unsubscribed = NumberAttribute(default=0)
+
+
+#: what feedback and tracking count per message, on the shards
+SHARDED = ("delivered", "bounced", "complained", "opened", "clicked", "unsubscribed")
 
 
 class BatchDoneItem(MarketingItem):

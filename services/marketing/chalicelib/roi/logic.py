@@ -24,10 +24,20 @@ from crm_shared.unit_of_work import UnitOfWork
 
 def count_channel(uow: UnitOfWork, tenant_id: str, channel: str, **deltas: int) -> None:
     """Add a campaign's counter deltas to its channel's totals too (same transaction)."""
+    _add_totals(uow, repository.channel_key(tenant_id, channel), deltas)
+
+
+def count_channel_message(uow: UnitOfWork, tenant_id: str, channel: str, message_id: str,
+                          **deltas: int) -> None:
+    """One message's outcome on its channel's totals: on the shard its id hashes to."""
+    _add_totals(uow, repository.channel_shard_key(tenant_id, channel, message_id), deltas)
+
+
+def _add_totals(uow: UnitOfWork, key: ChannelTotalsItem, deltas: dict[str, int]) -> None:
     actions = [getattr(ChannelTotalsItem, n).add(d) for n, d in deltas.items()
                if n in CHANNEL_COUNTERS]
     if actions:
-        uow.update(repository.channel_key(tenant_id, channel), actions, label="totals")
+        uow.update(key, actions, label="totals")
 
 
 def cost_changed(uow: UnitOfWork, item: CampaignItem, before: dict[str, Any] | None,
@@ -118,11 +128,12 @@ def campaign_stats(item: CampaignItem) -> dict[str, Any]:
             "attribution_window_days": repository.window_days(item.tenant_id)}
 
 
-def _funnel(item: Any, planned: str) -> dict[str, int]:
-    return {"recipients": int(getattr(item, planned) or 0), "sent": int(item.sent or 0),
-            "delivered": int(item.delivered or 0), "bounced": int(item.bounced or 0),
-            "unique_opens": int(item.opened or 0), "unique_clicks": int(item.clicked or 0),
-            "unsubscribes": int(item.unsubscribed or 0)}
+def _funnel(item: CampaignItem | ChannelTotalsItem, planned: str) -> dict[str, int]:
+    """Counters with their shards (`total`)."""
+    return {"recipients": item.total(planned), "sent": item.total("sent"),
+            "delivered": item.total("delivered"), "bounced": item.total("bounced"),
+            "unique_opens": item.total("opened"), "unique_clicks": item.total("clicked"),
+            "unsubscribes": item.total("unsubscribed")}
 
 
 def channel_stats(tenant_id: str) -> dict[str, dict[str, Any]]:

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
+from chalicelib.campaigns.models import ShardedCounters
 from chalicelib.models import MarketingItem
 
 CHANNEL_COUNTERS = ("planned", "sent", "delivered", "bounced", "opened", "clicked",
                     "unsubscribed", "conversions")
 
 
-class ChannelTotalsItem(MarketingItem):
+class ChannelTotalsItem(ShardedCounters, MarketingItem):
     """A tenant's totals over every campaign of one channel, added to with each campaign's
-    own counters in the same transactions."""
+    own counters in the same transactions: per batch on this item, per message (feedback,
+    tracking) on one of its shards (the same class under shard keys)."""
 
     planned = NumberAttribute(default=0)
     sent = NumberAttribute(default=0)

@@ -2,6 +2,8 @@
 
 - channel totals `T#<t>#CAMPAIGN_TOTALS` / `CHANNEL#<channel>`, money by currency
   `.../MONEY#<channel>#<currency>`: one Query answers the tenant's stats;
+- their per-message shards `T#<t>#CAMPAIGN_TOTALS#<nn>` / `CHANNEL#<channel>` (nn as the
+  campaign's counter shards), each its own partition, read in one BatchGetItem;
 - a campaign's money `T#<t>#CAMPAIGN#<id>` / `MONEY#<currency>` (beside the campaign);
 - a contact's last touch `T#<t>#TOUCH#<contact_id>` / `LAST`;
 - a conversion `T#<t>#CONVERSION#<opportunity_id>` / `CONVERSION`;
@@ -10,8 +12,9 @@
 
 from __future__ import annotations
 
-from chalicelib.campaigns.repository import campaign_pk
+from chalicelib.campaigns.repository import COUNTER_SHARDS, batch_raw, campaign_pk, shard_of
 from chalicelib.roi.models import (
+    CHANNEL_COUNTERS,
     ChannelTotalsItem,
     ConversionItem,
     MoneyItem,
@@ -31,6 +34,15 @@ def channel_key(tenant_id: str, channel: str) -> ChannelTotalsItem:
     return ChannelTotalsItem(PK=totals_pk(tenant_id), SK=f"CHANNEL#{channel}")
 
 
+def channel_shard_key(tenant_id: str, channel: str, spread: str) -> ChannelTotalsItem:
+    """The key-only totals shard of the channel that the message `spread` counts on."""
+    return ChannelTotalsItem(PK=_shard_pk(tenant_id, shard_of(spread)), SK=f"CHANNEL#{channel}")
+
+
+def _shard_pk(tenant_id: str, shard: int) -> str:
+    return tenant_key(tenant_id, "CAMPAIGN_TOTALS", f"{shard:02d}")
+
+
 def channel_money_key(tenant_id: str, channel: str, currency: str) -> MoneyItem:
     return MoneyItem(PK=totals_pk(tenant_id), SK=f"MONEY#{channel}#{currency}")
 
@@ -40,10 +52,20 @@ def campaign_money_key(tenant_id: str, campaign_id: str, currency: str) -> Money
 
 
 def channel_totals(tenant_id: str) -> tuple[list[ChannelTotalsItem], list[MoneyItem]]:
-    """Every channel's counters and money: one Query each (a handful of items)."""
+    """Every channel's counters (its shards added) and money: one Query each (a handful of
+    items), and one BatchGetItem of the channels' shards."""
     counters = list(ChannelTotalsItem.query(totals_pk(tenant_id),
                                             ChannelTotalsItem.SK.startswith("CHANNEL#")))
     money = list(MoneyItem.query(totals_pk(tenant_id), MoneyItem.SK.startswith("MONEY#")))
+    keys = {item.SK: [(_shard_pk(tenant_id, n), item.SK) for n in range(COUNTER_SHARDS)]
+            for item in counters}
+    found = batch_raw([k for ks in keys.values() for k in ks]) if keys else {}
+    for item in counters:
+        for key in keys[item.SK]:
+            if key in found:
+                shard = ChannelTotalsItem.from_raw_data(found[key])
+                item.add_shards({name: int(getattr(shard, name) or 0)
+                                 for name in CHANNEL_COUNTERS})
     return counters, money
 
 

@@ -2,8 +2,9 @@
 
 A token that was forged, altered, made for another kind or names no sent message is a 404.
 The first open, the first click and the unsubscribe of a message count once on its
-campaign and are announced (MessageOpened, LinkClicked, Unsubscribed) in the same
-transaction as the record's timestamp, so a reload counts and announces nothing twice.
+campaign (on the counter shard its message id hashes to, and its channel's) and are
+announced (MessageOpened, LinkClicked, Unsubscribed) in the same transaction as the
+record's timestamp, so a reload counts and announces nothing twice.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from chalicelib.campaigns import logic as campaigns
 from chalicelib.delivery import repository as sends
 from chalicelib.delivery.models import SendItem
+from chalicelib.retries import retrying
 from chalicelib.suppressions import logic as suppressions
 from chalicelib.tracking import tokens
 from crm_shared import clock
@@ -38,11 +40,11 @@ def _first(send: SendItem, attribute: str, counter: str, event: Any) -> bool:
     field = getattr(SendItem, attribute)
     uow.update(send, [field.set(clock.iso())], condition=field.does_not_exist(), label="send")
     if send.campaign_id:
-        campaigns.count(send.tenant_id, send.campaign_id, uow, channel=send.channel,
-                        **{counter: 1})
+        campaigns.count_message(send.tenant_id, send.campaign_id, uow, send.message_id,
+                                send.channel, **{counter: 1})
     uow.emit(event, send.tenant_id, actor="public:recipient")
     try:
-        uow.commit()
+        retrying(uow.commit)
     except TransactionConflict:
         return False
     return True
