@@ -197,3 +197,48 @@ def test_create_in_stages_a_task_in_another_transaction(tenant: Tenant) -> None:
     assert repository.get(tenant.tenant_id, shown["task_id"]) is None, "nothing before commit"
     uow.commit()
     assert repository.get(tenant.tenant_id, shown["task_id"]).doc["title"] == "First touch"
+
+
+def test_a_merge_repoints_every_task_once_however_many(
+        sales: ApiClient, tenant: Tenant, session: Any, runtimes: dict[str, Any]) -> None:
+    """More tasks than one page of the contact's link index (and than a transaction holds)
+    all link to the survivor, each changed once though the event is delivered again."""
+    from crm_shared.events.contacts_events import ContactMerged
+    from crm_shared.ids import new_id
+    from tests.api.sales.test_orders import deliver
+
+    load_app("sales")
+    from chalicelib.tasks import logic, repository
+
+    loser, survivor = new_id("con"), new_id("con")
+    made = []
+    for start in range(0, 105, 45):  # 2 items each: the task and TaskCreated
+        uow = repository.unit_of_work()
+        made += [logic.create_in(uow, tenant.tenant_id, {
+            "title": f"Call {n}", "links": {"contact_id": loser}})["task_id"]
+            for n in range(start, min(start + 45, 105))]
+        uow.commit()
+    settle(runtimes)
+    merged = ContactMerged(contact_id=survivor, merged_ids=[loser],
+                           contact={"contact_id": survivor})
+    deliver(session, tenant.tenant_id, merged, 2)
+    settle(runtimes)
+
+    def linked(contact_id: str) -> dict[str, dict[str, Any]]:
+        found, cursor = {}, ""
+        while True:
+            page = sales.get(f"/tasks?contact_id={contact_id}&limit=100{cursor}",
+                             token=tenant.admin_token).json
+            found |= {t["task_id"]: t for t in page["items"]}
+            if not page["next_cursor"]:
+                return found
+            cursor = f"&cursor={page['next_cursor']}"
+
+    moved = linked(survivor)
+    assert sorted(moved) == sorted(made)
+    assert all(t["links"] == {"contact_id": survivor} for t in moved.values())
+    assert {t["version"] for t in moved.values()} == {2}, "each task moved once"
+    assert linked(loser) == {}
+    deliver(session, tenant.tenant_id, merged)  # once more, after it was handled
+    settle(runtimes)
+    assert linked(survivor) == moved, "a redelivered merge changes nothing"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.chunks import every_page, in_chunks
 from chalicelib.directory import logic as directory
 from chalicelib.leads import repository as leads
 from chalicelib.tasks import repository
@@ -23,6 +24,10 @@ from crm_shared.errors import NotFound, PreconditionFailed, ValidationFailed
 from crm_shared.events.sales_events import TaskCompleted, TaskCreated, TaskDue
 from crm_shared.ids import is_id, new_id
 from crm_shared.unit_of_work import UnitOfWork
+
+LINK_PAGE = 100  # tasks read per Query of a link index
+IN_EVENT = 10  # tasks repointed in a merge event's own transaction (1 item each)
+CHUNK = 90  # tasks per transaction of their own
 
 
 def record(item: TaskItem) -> dict[str, Any]:
@@ -191,9 +196,25 @@ def _commit_quietly(item: TaskItem, event: TaskDue | None) -> int:
     return 1 if event is not None else 0
 
 
-def repoint_contact(uow: UnitOfWork, tenant_id: str, old: str, new: str) -> int:
-    """Tasks linked to a merged-away contact now link to the survivor (ContactMerged)."""
-    items, _ = repository.list_by_link(tenant_id, "contact_id", old, 100, None)
-    for item in items:
-        stage_save(uow, item, {"links": {**(item.doc.get("links") or {}), "contact_id": new}})
+def _linked_to(tenant_id: str, contact_id: str) -> list[TaskItem]:
+    """Every task linked to the contact: its link index, LINK_PAGE a Query."""
+    return [item for item in every_page(lambda cursor: repository.list_by_link(
+        tenant_id, "contact_id", contact_id, LINK_PAGE, cursor))
+        if (item.doc.get("links") or {}).get("contact_id") == contact_id]
+
+
+def repoint_contacts(uow: UnitOfWork, tenant_id: str, gone: list[str], new: str) -> int:
+    """Tasks linked to merged-away contacts now link to the survivor (ContactMerged): all of
+    them, the last IN_EVENT in the event's transaction, the rest in chunks before it. A
+    repointed task leaves the old contact's index (its write is version-guarded), so a
+    redelivery finds only the tasks not yet moved."""
+    items = [item for old in gone if old != new for item in _linked_to(tenant_id, old)]
+
+    def stage(into: UnitOfWork, chunk: list[TaskItem]) -> None:
+        for item in chunk:
+            stage_save(into, item, {"links": {**(item.doc.get("links") or {}),
+                                              "contact_id": new}})
+
+    in_chunks(uow, items, stage, key=lambda item: item.task_id, in_event=IN_EVENT,
+              chunk=CHUNK)
     return len(items)
