@@ -155,3 +155,64 @@ def test_contact_events_link_erase_and_repoint(sales: ApiClient, tenant: Tenant,
     assert erased["utm"] == {} and erased["erased_at"] == "2030-01-01T00:00:00.000Z"
     assert erased["company_name"] == converted["company_name"], "not personal data"
     assert sales.get(f"/leads/{plain['lead_id']}", token=tenant.admin_token).json["email"]
+
+
+def test_a_merge_and_an_erasure_change_every_lead_once_however_many(
+        tenant: Tenant, session: Any, runtimes: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """More leads than one transaction holds (50: two items each, the old single-transaction
+    cap was 49), read over several pages of the contact's lead index, all move to the
+    survivor and are then all erased, each once though every event is delivered again.
+    (Every lead event also reaches the platform's consumers: 101 leads, the old page, would
+    take half a minute; the page is made smaller instead.)"""
+    from crm_shared.context import Principal
+    from crm_shared.events.contacts_events import ContactErased, ContactMerged
+    from crm_shared.ids import new_id
+    from tests.api.sales.test_orders import deliver
+    from tests.support.services import load_app
+
+    load_app("sales")
+    from chalicelib.leads import logic, repository
+
+    monkeypatch.setattr(repository, "CONTACT_PAGE", 20)
+    loser, survivor = new_id("con"), new_id("con")
+    system = Principal(kind="system", tenant_id=tenant.tenant_id, subject="test")
+    made = []
+    for start in range(0, 50, 25):  # 2 items each: the lead and LeadCreated
+        uow = repository.unit_of_work()
+        made += [logic.stage_create(uow, system, tenant.tenant_id, {
+            "name": f"Ada {n}", "phone": "+44 20 7946 0958", "contact_id": loser}).lead_id
+            for n in range(start, min(start + 25, 50))]
+        uow.commit()
+    settle(runtimes)
+
+    def leads_of(contact_id: str) -> dict[str, tuple[int, dict[str, Any]]]:
+        return {i.lead_id: (i.version, i.doc)
+                for i in repository.by_contact(tenant.tenant_id, contact_id)}
+
+    before = leads_of(loser)
+    assert sorted(before) == sorted(made)
+    merged = ContactMerged(contact_id=survivor, merged_ids=[loser],
+                           contact={"contact_id": survivor})
+    deliver(session, tenant.tenant_id, merged, 2)
+    settle(runtimes)
+    moved = leads_of(survivor)
+    assert sorted(moved) == sorted(made) and leads_of(loser) == {}
+    assert {version for version, _ in moved.values()} == {before[made[0]][0] + 1}, \
+        "each lead moved once"
+    deliver(session, tenant.tenant_id, merged)  # once more, after it was handled
+    settle(runtimes)
+    assert leads_of(survivor) == moved, "a redelivered merge changes nothing"
+
+    erased = ContactErased(contact_id=survivor, erased_at="2031-01-01T00:00:00.000Z")
+    deliver(session, tenant.tenant_id, erased, 2)
+    settle(runtimes)
+    after = leads_of(survivor)
+    assert sorted(after) == sorted(made)
+    assert all("name" not in doc and "phone" not in doc
+               and doc["erased_at"] == "2031-01-01T00:00:00.000Z" for _, doc in after.values())
+    assert {version for version, _ in after.values()} == {before[made[0]][0] + 2}, \
+        "each lead erased once"
+    deliver(session, tenant.tenant_id, erased)
+    settle(runtimes)
+    assert leads_of(survivor) == after, "a redelivered erasure changes nothing"

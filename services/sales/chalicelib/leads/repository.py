@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import SERVICE
+from chalicelib.chunks import every_page
 from chalicelib.leads.models import LeadClaimItem, LeadItem
 from crm_shared.dynamo import tenant_key
 from crm_shared.pagination import query_page
 from crm_shared.unit_of_work import UnitOfWork
 
 RECORD, CLAIM = "LEAD", "CLAIM"
+CONTACT_PAGE = 100  # leads read per Query of the by-contact index (merges, erasure)
 LIST_INDEXES = {  # list filter -> (index number, key part)
     "owner_id": (2, "OWNER"),
     "status": (3, "STATUS"),
@@ -99,6 +101,6 @@ def list_records(tenant_id: str, limit: int, cursor: str | None, field: str | No
 
 
 def by_contact(tenant_id: str, contact_id: str) -> list[LeadItem]:
-    """The leads converted into (or linked to) a contact: one Query on GSI5."""
-    items, _ = list_records(tenant_id, 100, None, "contact_id", contact_id)
-    return items
+    """Every lead converted into (or linked to) a contact: GSI5, a Query per CONTACT_PAGE."""
+    return every_page(lambda cursor: list_records(tenant_id, CONTACT_PAGE, cursor,
+                                                  "contact_id", contact_id))
