@@ -41,6 +41,7 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
 import tests.conftest  # noqa: E402,F401  (the test stage's environment, moto imported first)
+from tests.bench.aws import FreshAws, fresh_aws  # noqa: E402
 from tests.support.services import load_app  # noqa: E402
 
 Row = tuple[str, str, str, str]
@@ -100,38 +101,6 @@ class Seeder:
         return self.reads_per_row * PAGE + PAGE_CONSTANT
 
 
-@dataclass
-class Env:
-    resources: dict[str, Any]
-    clients: dict[str, Any]
-    tenants: Any
-    settle: Callable[[], int]
-
-
-@contextmanager
-def environment() -> Iterator[Env]:
-    """A fresh moto with every service's resources, API clients and event runtimes."""
-    import boto3
-    from moto import mock_aws
-
-    from infra.local.lambda_runtime import ServiceRuntime
-    from infra.local.provision import provision
-    from tests.support.client import ApiClient, Tenants
-    from tests.support.environment import configure
-    from tests.support.events import settle
-    from tests.support.services import service_names
-
-    with mock_aws():
-        resources = provision("test", service_names(), None, "us-east-1")
-        configure(resources)
-        session = boto3.session.Session(region_name="us-east-1")
-        clients = {name: ApiClient(name, load_app(name), resources) for name in service_names()}
-        tenants = Tenants(clients["platform"], session.client("cognito-idp"), resources)
-        runtimes = {name: ServiceRuntime(load_app(name), resources["services"][name], session,
-                                         None) for name in service_names()}
-        yield Env(resources, clients, tenants, lambda: settle(runtimes))
-
-
 def _created(reply: Any, id_field: str) -> str:
     assert reply.status == 201, reply.json
     return str(reply.json[id_field])
@@ -140,7 +109,7 @@ def _created(reply: Any, id_field: str) -> str:
 # ---------------------------------------------------------------- the routes
 
 
-def contacts(env: Env, tenant: Any) -> Seeder:
+def contacts(env: FreshAws, tenant: Any) -> Seeder:
     client = env.clients["contacts"]
     ids = [_created(client.post("/contacts", {
         "first_name": f"Api{n}", "last_name": "Bench",
@@ -162,7 +131,7 @@ def contacts(env: Env, tenant: Any) -> Seeder:
                   "/contacts?limit=25", ids[0], [template], build)
 
 
-def companies(env: Env, tenant: Any) -> Seeder:
+def companies(env: FreshAws, tenant: Any) -> Seeder:
     client = env.clients["contacts"]
     ids = [_created(client.post("/companies", {
         "name": f"Api {n} Ltd", "domain": f"api{n}.example.com", "industry": "Software",
@@ -182,7 +151,7 @@ def companies(env: Env, tenant: Any) -> Seeder:
                   "/companies?limit=25", ids[0], [template], build)
 
 
-def leads(env: Env, tenant: Any) -> Seeder:
+def leads(env: FreshAws, tenant: Any) -> Seeder:
     client = env.clients["sales"]
     ids = [_created(client.post("/leads", {
         "name": f"Api Lead {n}", "email": f"lead{n}@example.com", "company_name": "Api Co",
@@ -205,7 +174,7 @@ def leads(env: Env, tenant: Any) -> Seeder:
                   [template], build)
 
 
-def opportunities(env: Env, tenant: Any) -> Seeder:
+def opportunities(env: FreshAws, tenant: Any) -> Seeder:
     client = env.clients["sales"]
     ids = [_created(client.post("/opportunities", {
         "name": f"Api Deal {n}", "amount": {"amount": 100_000 + n, "currency": "USD"},
@@ -228,7 +197,7 @@ def opportunities(env: Env, tenant: Any) -> Seeder:
                   "/opportunities?limit=25", ids[0], [template], build)
 
 
-def tickets(env: Env, tenant: Any) -> Seeder:
+def tickets(env: FreshAws, tenant: Any) -> Seeder:
     client = env.clients["service"]
     ids = [_created(client.post("/tickets", {
         "subject": f"Api ticket {n}", "priority": "high",
@@ -252,7 +221,7 @@ def tickets(env: Env, tenant: Any) -> Seeder:
                   "/tickets?limit=25", ids[0], [template, shadow], build)
 
 
-def segment_members(env: Env, tenant: Any) -> Seeder:
+def segment_members(env: FreshAws, tenant: Any) -> Seeder:
     """A static segment's members; each page also reads its members' people (BatchGetItem)."""
     people = [_created(env.clients["contacts"].post("/contacts", {
         "first_name": f"Api{n}", "emails": [{"address": f"member{n}@example.com"}],
@@ -287,7 +256,7 @@ def segment_members(env: Env, tenant: Any) -> Seeder:
                   notes=["each member is joined to its person (one BatchGetItem of 25)"])
 
 
-CASES: dict[str, Callable[[Env, Any], Seeder]] = {
+CASES: dict[str, Callable[[FreshAws, Any], Seeder]] = {
     "contacts": contacts, "companies": companies, "leads": leads,
     "opportunities": opportunities, "tickets": tickets, "members": segment_members,
 }
@@ -342,11 +311,11 @@ def counting_batch_gets(counter: Any) -> Iterator[None]:
         botocore.client.BaseClient._make_api_call = inner  # type: ignore[method-assign]
 
 
-def measure(case: Callable[[Env, Any], Seeder], counter: Any,
+def measure(case: Callable[[FreshAws, Any], Seeder], counter: Any,
             sizes: tuple[int, ...] = SIZES) -> list[Row]:
     """One route in a moto of its own: the page's cost at each size, then a verdict."""
     rows: list[Row] = []
-    with environment() as env:
+    with fresh_aws() as env:
         tenant = env.tenants.create()
         env.settle()  # every service's tenant defaults (pipelines, SLA policies, settings)
         seeder = case(env, tenant)

@@ -295,28 +295,15 @@ def campaign_rows(counter: CallCounter, recipients: int = RECIPIENTS,
 
     Every recipient is seeded and planned; `sample_batches` of the send batches are
     delivered (None: all of them, and the campaign must end `sent`)."""
-    import boto3
-    from moto import mock_aws
-
-    from infra.local.lambda_runtime import ServiceRuntime
-    from infra.local.provision import provision
     from tests.api.marketing.helpers import consent, contact
-    from tests.support.client import ApiClient, Tenants
-    from tests.support.environment import configure
+    from tests.bench.aws import fresh_aws
     from tests.support.events import queue_depth, settle
     from tests.support.services import load_app, service_names
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    with mock_aws():
-        resources = provision("test", service_names(), None, "us-east-1")
-        configure(resources)
-        session = boto3.session.Session(region_name="us-east-1")
-        platform = ApiClient("platform", load_app("platform"), resources)
-        contacts = ApiClient("contacts", load_app("contacts"), resources)
-        marketing = ApiClient("marketing", load_app("marketing"), resources)
-        tenants = Tenants(platform, session.client("cognito-idp"), resources)
-        runtimes = {name: ServiceRuntime(load_app(name), resources["services"][name], session,
-                                         None) for name in service_names()}
+    with fresh_aws() as aws:
+        session, runtimes, tenants = aws.session, aws.runtimes, aws.tenants
+        contacts, marketing = aws.clients["contacts"], aws.clients["marketing"]
         tenant = tenants.create("Bench Campaigns")
         settle(runtimes)
         token, tenant_id = tenant.admin_token, tenant.tenant_id

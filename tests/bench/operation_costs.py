@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.bench.list_pages import environment  # noqa: E402
+from tests.bench.aws import fresh_aws  # noqa: E402
 from tests.support.services import load_app  # noqa: E402
 
 INDEX_KEYS = (*(f"GSI{n}PK" for n in range(1, 6)), "DUEPK")
@@ -144,7 +144,7 @@ def measure_operations() -> list[tuple[Measured, Measured]]:
     """(the request, its follow-ups) for each write of the cost model's profile and for the
     reads whose audit record follows them."""
     out: list[tuple[Measured, Measured]] = []
-    with environment() as env:
+    with fresh_aws() as env:
         tenant = env.tenants.create()
         env.settle()
         token = tenant.admin_token

@@ -143,26 +143,10 @@ def measure(sales: Any, tenants: Any, counter: CallCounter,
 
 def order_rows(counter: CallCounter) -> list[Row]:
     """The orders, loyalty and recommendations rows, in a fresh moto."""
-    import boto3
-    from moto import mock_aws
+    from tests.bench.aws import fresh_aws
 
-    from infra.local.lambda_runtime import ServiceRuntime
-    from infra.local.provision import provision
-    from tests.support.client import ApiClient, Tenants
-    from tests.support.environment import configure
-    from tests.support.events import settle
-    from tests.support.services import load_app, service_names
-
-    with mock_aws():
-        resources = provision("test", service_names(), None, "us-east-1")
-        configure(resources)
-        session = boto3.session.Session(region_name="us-east-1")
-        platform = ApiClient("platform", load_app("platform"), resources)
-        sales = ApiClient("sales", load_app("sales"), resources)
-        tenants = Tenants(platform, session.client("cognito-idp"), resources)
-        runtimes = {name: ServiceRuntime(load_app(name), resources["services"][name], session,
-                                         None) for name in service_names()}
-        return measure(sales, tenants, counter, lambda: settle(runtimes))
+    with fresh_aws() as aws:
+        return measure(aws.clients["sales"], aws.tenants, counter, aws.settle)
 
 
 def main() -> int:

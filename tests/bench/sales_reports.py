@@ -116,27 +116,12 @@ def report_costs(sales: Any, tenants: Any, counter: Any,
 
 
 def sales_rows(counter: Any) -> list[tuple[str, str, str, str]]:
-    """The sales rows of `make bench`, in a fresh moto: the import copies the table for every
-    transaction, which costs memory in proportion to everything the moto holds."""
-    import boto3
-    from moto import mock_aws
-
-    from infra.local.lambda_runtime import ServiceRuntime
-    from infra.local.provision import provision
+    """The sales rows of `make bench`, in a fresh moto: the import's thousands of deals
+    would otherwise sit in every later bench's tables."""
+    from tests.bench.aws import fresh_aws
     from tests.bench.sales_import import import_row
-    from tests.support.client import ApiClient, Tenants
-    from tests.support.environment import configure
-    from tests.support.events import settle
-    from tests.support.services import load_app, service_names
 
-    with mock_aws():
-        resources = provision("test", service_names(), None, "us-east-1")
-        configure(resources)
-        session = boto3.session.Session(region_name="us-east-1")
-        platform = ApiClient("platform", load_app("platform"), resources)
-        sales = ApiClient("sales", load_app("sales"), resources)
-        tenants = Tenants(platform, session.client("cognito-idp"), resources)
-        runtimes = {name: ServiceRuntime(load_app(name), resources["services"][name], session,
-                                         None) for name in service_names()}
-        rows = [import_row(platform, sales, tenants, lambda: settle(runtimes))]
-        return rows + report_costs(sales, tenants, counter)
+    with fresh_aws() as aws:
+        sales = aws.clients["sales"]
+        rows = [import_row(aws.clients["platform"], sales, aws.tenants, aws.settle)]
+        return rows + report_costs(sales, aws.tenants, counter)

@@ -305,30 +305,16 @@ def sla_rows(counter: CallCounter, sizes: tuple[int, ...] = SIZES
              ) -> tuple[list[Row], dict[int, dict[str, dict[str, int]]]]:
     """The sweep at each size, in a moto of its own; returns the rows and each size's
     stats aggregates."""
-    import boto3
-    from moto import mock_aws
-
     from crm_shared import clock
-    from infra.local.lambda_runtime import ServiceRuntime
-    from infra.local.provision import provision
-    from tests.support.client import ApiClient, Tenants
-    from tests.support.environment import configure
-    from tests.support.events import settle
+    from tests.bench.aws import fresh_aws
     from tests.support.services import load_app
 
-    names = ["platform", "service"]
     rows: list[Row] = []
     aggregates: dict[int, dict[str, dict[str, int]]] = {}
-    with mock_aws():
-        resources = provision("test", names, None, "us-east-1")
-        configure(resources)
-        session = boto3.session.Session(region_name="us-east-1")
-        platform = ApiClient("platform", load_app("platform"), resources)
-        service = ApiClient("service", load_app("service"), resources)
-        tenants = Tenants(platform, session.client("cognito-idp"), resources)
-        runtimes = {name: ServiceRuntime(load_app(name), resources["services"][name], session,
-                                         None) for name in names}
-        desks = [make_desk(platform, service, tenants, lambda: settle(runtimes))
+    with fresh_aws(["platform", "service"]) as aws:
+        platform, service, session = aws.clients["platform"], aws.clients["service"], aws.session
+        tenants = aws.tenants
+        desks = [make_desk(platform, service, tenants, aws.settle)
                  for _ in sizes]
         load_app("service")
         now = clock.now()
@@ -365,26 +351,15 @@ def write_aggregates(tenant_id: str, totals: dict[str, dict[str, int]]) -> int:
 def stats_rows(counter: CallCounter,
                aggregates: dict[int, dict[str, dict[str, int]]]) -> list[Row]:
     """GET /tickets/stats at each size, in a moto holding only the aggregates."""
-    import boto3
-    from moto import mock_aws
-
     from crm_shared import clock
-    from infra.local.provision import provision
-    from tests.support.client import ApiClient, Tenants
-    from tests.support.environment import configure
+    from tests.bench.aws import fresh_aws
     from tests.support.services import load_app
 
     sizes = tuple(aggregates)
-    names = ["platform", "service"]
     rows: list[Row] = []
     measured: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    with mock_aws():
-        resources = provision("test", names, None, "us-east-1")
-        configure(resources)
-        session = boto3.session.Session(region_name="us-east-1")
-        platform = ApiClient("platform", load_app("platform"), resources)
-        service = ApiClient("service", load_app("service"), resources)
-        tenants = Tenants(platform, session.client("cognito-idp"), resources)
+    with fresh_aws(["platform", "service"], runtimes=False) as aws:
+        service, tenants = aws.clients["service"], aws.tenants
         for size in sizes:
             tenant = tenants.create()
             load_app("service")
