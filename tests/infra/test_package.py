@@ -192,3 +192,14 @@ def test_api_role_allows_every_cognito_call_the_service_makes(resources: dict[st
     assert calls, "the platform calls no Cognito admin API any more: update this test"
     needed = {"cognito-idp:" + "".join(w.title() for w in call.split("_")) for call in calls}
     assert needed <= _actions(resources["DefaultRole"])
+
+
+def test_every_function_skips_pydantic_plugin_discovery(resources: dict[str, Any]) -> None:
+    """We ship no pydantic plugin: without the switch, the first model of every cold start
+    reads the entry points of every distribution in the zip looking for one."""
+    functions = {name: r["Properties"] for name, r in resources.items()
+                 if r["Type"] == "AWS::Serverless::Function"}
+    assert functions
+    for name, function in functions.items():
+        variables = function["Environment"]["Variables"]
+        assert variables.get("PYDANTIC_DISABLE_PLUGINS") == "__all__", name
