@@ -1,11 +1,11 @@
 """What the contacts service tells leads: a contact made from a lead, erased, or merged.
 
 Affected leads are found by a Query per page on the lead-by-contact index, never a scan.
-All of them change: the last IN_EVENT in the event's one transaction (with the idempotency
-marker), any before them in chunks of their own (chalicelib/chunks.py). Each lead write is
-version-guarded and a changed lead no longer qualifies (a moved lead has left the merged
-contact's index; an erased one has nothing left to erase), so a redelivery, or a retry
-after a failure part-way, changes no lead twice.
+All of them change, in chunks of their own (chalicelib/chunks.py), none in the event's
+transaction: on a merge the deals', orders', points' and carts' handlers can already fill
+its 100 items. Each lead write is version-guarded and a changed lead no longer qualifies (a
+moved lead has left the merged contact's index; an erased one has nothing left to erase),
+so a redelivery, or a retry after a failure part-way, changes no lead twice.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from crm_shared.events.contacts_events import ContactCreated, ContactErased, Con
 from crm_shared.ids import is_id
 from crm_shared.unit_of_work import UnitOfWork
 
-IN_EVENT = 5  # leads changed in the event's own transaction (record, LeadUpdated, a claim)
-CHUNK = 30  # leads per transaction of their own (3 items each at most)
+CHUNK = 30  # leads per transaction of their own (record, LeadUpdated, an email claim)
 
 
 @consumer.on(ContactCreated)
@@ -42,7 +41,7 @@ def _in_chunks(uow: UnitOfWork, items: list[LeadItem], changes: dict[str, Any]) 
         for item in chunk:
             logic.stage_save(into, item, changes)
 
-    in_chunks(uow, items, stage, key=lambda item: item.lead_id, in_event=IN_EVENT, chunk=CHUNK)
+    in_chunks(uow, items, stage, key=lambda item: item.lead_id, in_event=0, chunk=CHUNK)
 
 
 @consumer.on(ContactErased)

@@ -26,8 +26,7 @@ from crm_shared.ids import is_id, new_id
 from crm_shared.unit_of_work import UnitOfWork
 
 LINK_PAGE = 100  # tasks read per Query of a link index
-IN_EVENT = 10  # tasks repointed in a merge event's own transaction (1 item each)
-CHUNK = 90  # tasks per transaction of their own
+CHUNK = 90  # tasks per transaction of their own (1 item each)
 
 
 def record(item: TaskItem) -> dict[str, Any]:
@@ -205,9 +204,10 @@ def _linked_to(tenant_id: str, contact_id: str) -> list[TaskItem]:
 
 def repoint_contacts(uow: UnitOfWork, tenant_id: str, gone: list[str], new: str) -> int:
     """Tasks linked to merged-away contacts now link to the survivor (ContactMerged): all of
-    them, the last IN_EVENT in the event's transaction, the rest in chunks before it. A
-    repointed task leaves the old contact's index (its write is version-guarded), so a
-    redelivery finds only the tasks not yet moved."""
+    them, in chunks of their own, none in the event's transaction (the deals', orders',
+    points' and carts' handlers can already fill its 100 items). A repointed task leaves
+    the old contact's index (its write is version-guarded), so a redelivery, or a retry
+    after a failure part-way, finds only the tasks not yet moved."""
     items = [item for old in gone if old != new for item in _linked_to(tenant_id, old)]
 
     def stage(into: UnitOfWork, chunk: list[TaskItem]) -> None:
@@ -215,6 +215,5 @@ def repoint_contacts(uow: UnitOfWork, tenant_id: str, gone: list[str], new: str)
             stage_save(into, item, {"links": {**(item.doc.get("links") or {}),
                                               "contact_id": new}})
 
-    in_chunks(uow, items, stage, key=lambda item: item.task_id, in_event=IN_EVENT,
-              chunk=CHUNK)
+    in_chunks(uow, items, stage, key=lambda item: item.task_id, in_event=0, chunk=CHUNK)
     return len(items)
