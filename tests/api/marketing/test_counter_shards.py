@@ -259,3 +259,32 @@ def test_message_transactions_write_shards_and_retry_conflicts_once(
     assert (counted["delivered"], counted["opened"], counted["clicked"]) == (1, 1, 1)
     assert feedback("Delivery", raw) == "duplicate"
     assert stats(marketing, tenant, campaign_id) == counted
+
+
+def test_pausing_during_a_send_keeps_what_batches_add_meanwhile(
+        marketing: ApiClient, tenant: Tenant, sent: tuple[str, list[Any]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A status change reads the campaign, then writes it: a batch that finishes in between
+    (its counters and done batch added to the item) is kept, not overwritten."""
+    campaign_id, _ = sent
+    logic = module("chalicelib.campaigns.logic")
+    repo = module("chalicelib.campaigns.repository")
+    item_class = module("chalicelib.campaigns.models").CampaignItem
+    item = repo.get(tenant.tenant_id, campaign_id)
+    repo.key(tenant.tenant_id, campaign_id).update([item_class.status.set("sending")])
+    before = stats(marketing, tenant, campaign_id)
+    real = repo.get_counted
+
+    def read_then_a_batch_finishes(tenant_id: str, cid: str) -> Any:
+        found = real(tenant_id, cid)
+        repo.key(tenant_id, cid).update([item_class.sent.add(5),
+                                         item_class.done_batches.add(1)])
+        return found
+
+    monkeypatch.setattr(repo, "get_counted", read_then_a_batch_finishes)
+    logic.set_status(tenant.tenant_id, campaign_id, "pause")
+    monkeypatch.setattr(repo, "get_counted", real)
+    after = repo.get(tenant.tenant_id, campaign_id)
+    assert after.status == "paused"
+    assert int(after.done_batches) == int(item.done_batches) + 1
+    assert stats(marketing, tenant, campaign_id)["sent"] == before["sent"] + 5

@@ -126,6 +126,22 @@ def _save(item: CampaignItem, expected: int, uow: UnitOfWork | None = None,
         uow.commit()
 
 
+def _save_status(item: CampaignItem, expected: int) -> None:
+    """The status and its schedule alone: an update (never a put), as pause, resume and
+    cancel come while batches add to the counters, and a put of the item as read would
+    write back the counters it read over what they added since (412 if the definition
+    changed since `expected`)."""
+    item.rev, item.updated_at = expected + 1, clock.iso()
+    due = [CampaignItem.DUEPK.set(item.DUEPK), CampaignItem.DUESK.set(item.DUESK)] \
+        if item.DUEPK and item.DUESK else [CampaignItem.DUEPK.remove(),
+                                           CampaignItem.DUESK.remove()]
+    uow = repository.unit_of_work()
+    uow.update(item, [CampaignItem.status.set(item.status), CampaignItem.rev.set(item.rev),
+                      CampaignItem.updated_at.set(item.updated_at), *due],
+               condition=CampaignItem.rev == expected, label="version")
+    uow.commit()
+
+
 def update(tenant_id: str, campaign_id: str, cmd: CampaignFields,
            if_match: int | None) -> CampaignItem:
     item = get(tenant_id, campaign_id)
@@ -235,7 +251,7 @@ def set_status(tenant_id: str, campaign_id: str, action: str) -> CampaignItem:
         due = datetime.fromisoformat(item.send_at.replace("Z", "+00:00"))
         fields = schedules.due_fields(repository.DUE_JOB, due, tenant_id, campaign_id)
         item.DUEPK, item.DUESK = fields["DUEPK"], fields["DUESK"]
-    _save(item, expected)
+    _save_status(item, expected)
     if item.status == "sending":
         try_complete(tenant_id, campaign_id)  # batches may all have finished meanwhile
     return item
