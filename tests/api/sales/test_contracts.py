@@ -209,3 +209,66 @@ def test_a_merge_moves_every_contract_once_however_many(
     deliver(session, tenant.tenant_id, merged)  # once more, after it was handled
     settle(runtimes)
     assert contracts() == moved, "a redelivered merge changes nothing"
+
+
+
+def raw_items_holding(aws: dict[str, Any], session: Any, kind: str, needle: str
+                      ) -> list[str]:
+    """The keys of every item of the sales table whose key names `kind` (`#<kind>`) and
+    that holds `needle` anywhere: a Scan of the raw items (tests only)."""
+    import json
+
+    table = aws["services"]["sales"]["table_name"]
+    return [f"{item['PK']['S']} {item['SK']['S']}"
+            for page in session.client("dynamodb").get_paginator("scan").paginate(
+                TableName=table)
+            for item in page["Items"]
+            if f"#{kind}" in item["PK"]["S"] and needle in json.dumps(item)]
+
+
+def test_an_erasure_unlinks_every_contract_once_however_many(
+        sales: ApiClient, tenant: Tenant, session: Any, runtimes: dict[str, Any],
+        aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """More contracts than one page of the erased contact's links, in more than one chunk,
+    all lose the erased id and its links (no item of the table holds it), each changed once
+    though the event is delivered again and again; the contracts and other contacts stay."""
+    from crm_shared.events.contacts_events import ContactErased
+    from tests.api.sales.test_orders import deliver
+    from tests.support.services import load_app
+
+    load_app("sales")
+    from chalicelib.contracts import handlers, repository
+
+    monkeypatch.setattr(handlers, "PAGE", 4)  # 12 links: 3 pages and the end
+    monkeypatch.setattr(handlers, "CHUNK_ITEMS", 10)  # 5 contracts a transaction
+    erased, kept, company = new_id("con"), new_id("con"), new_id("cmp")
+    made = [make(sales, tenant, company_id=company,
+                 contact_ids=[erased, kept] if n % 3 == 0 else [erased])["contract_id"]
+            for n in range(12)]
+    settle(runtimes)
+    assert len(raw_items_holding(aws, session, "CONTRACT", erased)) == 24, \
+        "a record and a link each"
+    erasure = ContactErased(contact_id=erased, erased_at="2031-01-01T00:00:00Z")
+    deliver(session, tenant.tenant_id, erasure, 2)
+    settle(runtimes)
+
+    def contracts() -> dict[str, dict[str, Any]]:
+        page = sales.get(f"/contracts?company_id={company}&limit=100",
+                         token=tenant.admin_token).json
+        assert page["next_cursor"] is None
+        return {c["contract_id"]: c for c in page["items"]}
+
+    unlinked = contracts()
+    assert sorted(unlinked) == sorted(made), "the contracts themselves stay"
+    assert {c["contract_id"] for c in unlinked.values() if c["contact_ids"] == [kept]} == \
+        set(made[::3])
+    assert all(c["contact_ids"] == [] for n, c in enumerate(unlinked[i] for i in made)
+               if n % 3)
+    assert {c["version"] for c in unlinked.values()} == {2}, "each contract changed once"
+    assert raw_items_holding(aws, session, "CONTRACT", erased) == []
+    assert repository.contract_ids_of_contact(tenant.tenant_id, erased, 100, None) == ([], None)
+    assert sorted(repository.contract_ids_of_contact(tenant.tenant_id, kept, 100, None)[0]
+                  ) == sorted(made[::3])
+    deliver(session, tenant.tenant_id, erasure)  # once more, after it was handled
+    settle(runtimes)
+    assert contracts() == unlinked, "a redelivered erasure changes nothing"

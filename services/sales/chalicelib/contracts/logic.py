@@ -267,5 +267,5 @@ def notify_due(limit: int = 100) -> int:
 
 def stage_contacts(uow: UnitOfWork, item: ContractItem, before: list[str],
                    after: list[str]) -> None:
-    """A consumer's rewrite of the contract's contacts (merge), with its links."""
+    """A consumer's rewrite of the contract's contacts (merge, erasure), with its links."""
     _stage(uow, item, {**item.doc, "contact_ids": after}, False, before)
