@@ -242,3 +242,69 @@ def test_a_merge_repoints_every_task_once_however_many(
     deliver(session, tenant.tenant_id, merged)  # once more, after it was handled
     settle(runtimes)
     assert linked(survivor) == moved, "a redelivered merge changes nothing"
+
+
+def test_an_erasure_unlinks_every_task_once_however_many(
+        sales: ApiClient, tenant: Tenant, session: Any, runtimes: dict[str, Any],
+        aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """More tasks than one page of the erased contact's link index, in more than one chunk,
+    lose the link (the tasks stay, with their other links), and the person's name and email
+    leave their text and that of their lead's tasks (assignment's "First touch: <name>"):
+    no task item holds them; a redelivery changes nothing."""
+    from crm_shared.events.contacts_events import ContactErased
+    from crm_shared.ids import new_id
+    from tests.api.sales.test_contracts import raw_items_holding
+    from tests.api.sales.test_orders import deliver
+
+    load_app("sales")
+    from chalicelib.leads import logic as leads
+    from chalicelib.leads import repository as lead_store
+    from chalicelib.tasks import logic, repository
+
+    monkeypatch.setattr(logic, "LINK_PAGE", 4)
+    monkeypatch.setattr(logic, "CHUNK", 5)
+    erased, opportunity = new_id("con"), new_id("opp")
+    email = f"{new_id('x').lower()}@erasure.example"
+    lead = sales.post("/leads", {"name": "Perpetua Ashgrove", "email": email},
+                      token=tenant.admin_token).json
+    uow = lead_store.unit_of_work()
+    leads.stage_save(uow, lead_store.get(tenant.tenant_id, lead["lead_id"], consistent=True),
+                     {"contact_id": erased})
+    uow.commit()
+    uow = repository.unit_of_work()
+    made = [logic.create_in(uow, tenant.tenant_id, {
+        "title": f"Call {n}", "links": {"contact_id": erased} | (
+            {"opportunity_id": opportunity} if n % 4 == 0 else {})})["task_id"]
+        for n in range(13)]
+    made.append(logic.create_in(uow, tenant.tenant_id, {
+        "title": "Call perpetua ashgrove back", "notes": f"writes from {email}.",
+        "links": {"contact_id": erased}})["task_id"])
+    first_touch = logic.create_in(uow, tenant.tenant_id, {
+        "title": "First touch: Perpetua Ashgrove", "links": {"lead_id": lead["lead_id"]}})
+    uow.commit()
+    settle(runtimes)
+    assert len(raw_items_holding(aws, session, "TASK", erased)) == 14
+    erasure = ContactErased(contact_id=erased, erased_at="2031-01-01T00:00:00Z")
+    deliver(session, tenant.tenant_id, erasure, 2)
+    settle(runtimes)
+
+    def tasks() -> dict[str, dict[str, Any]]:
+        return {t: sales.get(f"/tasks/{t}", token=tenant.admin_token).json
+                for t in [*made, first_touch["task_id"]]}
+
+    after = tasks()
+    assert all(t["version"] == 2 for t in after.values()), "each task changed once"
+    assert {t: after[t]["links"] for t in made} == {
+        t: ({"opportunity_id": opportunity} if n % 4 == 0 else {})
+        for n, t in enumerate(made)}
+    assert after[made[-1]]["title"] == "Call [erased] back"
+    assert after[made[-1]]["notes"] == "writes from [erased]."
+    assert after[first_touch["task_id"]]["title"] == "First touch: [erased]"
+    assert after[first_touch["task_id"]]["links"] == {"lead_id": lead["lead_id"]}
+    assert sales.get(f"/tasks?contact_id={erased}",
+                     token=tenant.admin_token).json["items"] == []
+    for needle in (erased, "Ashgrove", email):
+        assert raw_items_holding(aws, session, "TASK", needle) == []
+    deliver(session, tenant.tenant_id, erasure)  # once more, after it was handled
+    settle(runtimes)
+    assert tasks() == after, "a redelivered erasure changes nothing"

@@ -46,8 +46,13 @@ def _in_chunks(uow: UnitOfWork, items: list[LeadItem], changes: dict[str, Any]) 
 
 @consumer.on(ContactErased)
 def erase_leads(event: ContactErased, ctx: EventContext, uow: UnitOfWork) -> None:
-    """GDPR: the person's data leaves every lead that became (or is) this contact."""
-    _in_chunks(uow, repository.by_contact(ctx.tenant_id, event.contact_id),
+    """GDPR: the person's data leaves every lead that became (or is) this contact, and
+    their tasks: first the tasks, while the leads still hold the name and email to strip."""
+    items = repository.by_contact(ctx.tenant_id, event.contact_id)
+    tasks.erase_contact(uow, ctx.tenant_id, event.contact_id, {
+        item.lead_id: [str(item.doc[f]) for f in ("name", "email", "phone") if item.doc.get(f)]
+        for item in items})
+    _in_chunks(uow, items,
                {field: None for field in domain.PERSONAL} | {"erased_at": event.erased_at})
 
 

@@ -8,6 +8,7 @@ new due time schedules a new one.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,8 @@ from crm_shared.unit_of_work import UnitOfWork
 
 LINK_PAGE = 100  # tasks read per Query of a link index
 CHUNK = 90  # tasks per transaction of their own (1 item each)
+ERASED = "[erased]"  # in place of an erased person's name, email or phone in a task's text
+TEXT_LIMITS = {"title": 300, "notes": 10_000}
 
 
 def record(item: TaskItem) -> dict[str, Any]:
@@ -197,9 +200,8 @@ def _commit_quietly(item: TaskItem, event: TaskDue | None) -> int:
 
 def _linked_to(tenant_id: str, contact_id: str) -> list[TaskItem]:
     """Every task linked to the contact: its link index, LINK_PAGE a Query."""
-    return [item for item in every_page(lambda cursor: repository.list_by_link(
-        tenant_id, "contact_id", contact_id, LINK_PAGE, cursor))
-        if (item.doc.get("links") or {}).get("contact_id") == contact_id]
+    return [item for item in _by_link(tenant_id, "contact_id", contact_id)
+            if (item.doc.get("links") or {}).get("contact_id") == contact_id]
 
 
 def repoint_contacts(uow: UnitOfWork, tenant_id: str, gone: list[str], new: str) -> int:
@@ -217,3 +219,53 @@ def repoint_contacts(uow: UnitOfWork, tenant_id: str, gone: list[str], new: str)
 
     in_chunks(uow, items, stage, key=lambda item: item.task_id, in_event=0, chunk=CHUNK)
     return len(items)
+
+
+def _by_link(tenant_id: str, field: str, value: str) -> list[TaskItem]:
+    return every_page(lambda cursor: repository.list_by_link(
+        tenant_id, field, value, LINK_PAGE, cursor))
+
+
+def _erasure(item: TaskItem, contact_id: str, words: re.Pattern[str] | None
+             ) -> dict[str, Any]:
+    """What erasing the person changes in the task: the contact link, their words."""
+    change: dict[str, Any] = {}
+    links = dict(item.doc.get("links") or {})
+    if links.get("contact_id") == contact_id:
+        change["links"] = {k: v for k, v in links.items() if k != "contact_id"}
+    for field, limit in TEXT_LIMITS.items():
+        text = item.doc.get(field)
+        if words is not None and isinstance(text, str) and words.search(text):
+            change[field] = words.sub(ERASED, text)[:limit]
+    return change
+
+
+def erase_contact(uow: UnitOfWork, tenant_id: str, contact_id: str,
+                  leads: dict[str, list[str]]) -> int:
+    """GDPR erasure (ContactErased): tasks linked to the erased contact lose the link (on
+    the link index too), and they and the tasks of the person's leads (`leads`: lead id to
+    the name, email and phone held there) lose those in their title and notes, as in
+    assignment's "First touch: <name>". The tasks stay: they are their assignee's work.
+
+    Call it before the leads are erased, so a retry still knows what to strip. All in
+    chunks of their own, none in the event's transaction (as `repoint_contacts`); each write
+    is version-guarded and a changed task has left the contact's index and holds none of
+    the words, so a redelivery changes none twice."""
+    found = sorted({w.strip() for held in leads.values() for w in held if w.strip()},
+                   key=len, reverse=True)
+    words = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in found),
+                       re.IGNORECASE) if found else None
+    candidates = {item.task_id: item for item in _linked_to(tenant_id, contact_id)}
+    if words is not None:
+        for lead_id in sorted(leads):
+            for item in _by_link(tenant_id, "lead_id", lead_id):
+                candidates.setdefault(item.task_id, item)
+    changes = [(item, change) for item in candidates.values()
+               if (change := _erasure(item, contact_id, words))]
+
+    def stage(into: UnitOfWork, chunk: list[tuple[TaskItem, dict[str, Any]]]) -> None:
+        for item, change in chunk:
+            stage_save(into, item, change)
+
+    in_chunks(uow, changes, stage, key=lambda pair: pair[0].task_id, in_event=0, chunk=CHUNK)
+    return len(changes)
