@@ -2,9 +2,10 @@
 every table (a Scan: tests only) finds none of the person's name, email, phone or words.
 
 The person enters as a web lead, is converted (the contacts service creates the contact
-under the id sales chose), then gets a deal, an order, a shop cart left with their email, a
-ticket with a comment, a note on the timeline and a place in marketing's read model: every
-service holds something of them.
+under the id sales chose), then gets a deal, a contract, a task with their name in its notes,
+an order, a shop cart left with their email, a ticket with a comment, a note on the timeline
+and a place in marketing's read model: every service holds something of them. Sales'
+contracts and tasks must not even keep the erased contact's id.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
+from crm_shared.ids import new_id
 from tests.support.client import ApiClient, Tenant, Tenants, unique
 from tests.support.events import settle
 from tests.support.services import load_app
@@ -79,6 +81,12 @@ def test_an_erased_person_leaves_no_trace_in_any_service(
     ok(sales.post("/opportunities", {"name": "Renewal 2027", "contact_ids": [contact_id],
                                      "amount": {"amount": 5000, "currency": "USD"}},
                   token=token))
+    ok(sales.post("/contracts", {
+        "name": "Support 2027", "company_id": new_id("cmp"), "start_date": "2027-01-01",
+        "end_date": "2027-12-31", "value": {"amount": 5000, "currency": "USD"},
+        "contact_ids": [contact_id]}, token=token))
+    ok(sales.post("/tasks", {"title": "Call back", "notes": f"ask {' '.join(NAME)} about it",
+                             "links": {"contact_id": contact_id}}, token=token))
     ok(sales.post("/orders", {
         "source": "manual", "external_id": unique("ord-"), "contact_id": contact_id,
         "lines": [{"sku": "SKU-1", "quantity": 1,
@@ -103,6 +111,13 @@ def test_an_erased_person_leaves_no_trace_in_any_service(
     needles = [email, NAME[1], PHONE_DIGITS, SECRET_WORDS]
     assert traces(tables, needles), "the person's data never reached the tables"
 
+    sales_table = aws["services"]["sales"]["table_name"]
+    linked = ["#CONTRACT", "#TASK"]  # records and link entries, not e.g. the cart tombstone
+    assert len([t for t in traces([sales_table], [contact_id]).get(sales_table, [])
+                if any(kind in t for kind in linked)]) == 3, "a contract, its link, a task"
+
     ok(contacts.post(f"/contacts/{contact_id}/erase", {}, token=token), 200)
     settle(runtimes)
     assert traces(tables, needles) == {}
+    assert [t for t in traces([sales_table], [contact_id]).get(sales_table, [])
+            if any(kind in t for kind in linked)] == []
