@@ -2,7 +2,7 @@
 every table (a Scan: tests only) finds none of the person's name, email, phone or words.
 
 The person enters as a web lead, is converted (the contacts service creates the contact
-under the id sales chose), then gets a deal, a contract, a task with their name in its notes,
+under the id sales chose), then gets a deal, a contract, a task naming them in its title and notes,
 an order, a shop cart left with their email, a ticket with a comment, a note on the timeline
 and a place in marketing's read model: every service holds something of them. Sales'
 contracts and tasks must not even keep the erased contact's id.
@@ -85,7 +85,8 @@ def test_an_erased_person_leaves_no_trace_in_any_service(
         "name": "Support 2027", "company_id": new_id("cmp"), "start_date": "2027-01-01",
         "end_date": "2027-12-31", "value": {"amount": 5000, "currency": "USD"},
         "contact_ids": [contact_id]}, token=token))
-    ok(sales.post("/tasks", {"title": "Call back", "notes": f"ask {' '.join(NAME)} about it",
+    ok(sales.post("/tasks", {"title": f"Call {' '.join(NAME)} back",
+                             "notes": f"ask {' '.join(NAME)} about it",
                              "links": {"contact_id": contact_id}}, token=token))
     ok(sales.post("/orders", {
         "source": "manual", "external_id": unique("ord-"), "contact_id": contact_id,

@@ -94,6 +94,7 @@ PERSONAL_FIELDS = frozenset({
     "address", "addresses", "birthday", "important_dates", "social", "notes", "note", "body",
     "description", "subject", "comment", "text", "shipping", "customer", "participants",
     "preferences", "properties", "utm", "lead", "contact", "to", "from_address",
+    "title",  # a person's job title, and free text that names people (a task's "Call Jane")
 })
 REDACTED = "[personal data]"
 
