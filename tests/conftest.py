@@ -32,18 +32,9 @@ if str(ROOT) not in sys.path:
 
 import moto  # noqa: E402,F401  (before boto3 clients exist, so moto can intercept them)
 
-from infra.local.moto_patches import (  # noqa: E402
-    count_queue_messages_only_when_asked,
-    parse_event_paths_once,
-    query_only_the_matching_partition,
-    rollback_transactions_per_item,
-    serialize_dynamodb,
-)
+from infra.local.moto_patches import apply_all, serialize_dynamodb  # noqa: E402
 
-rollback_transactions_per_item()
-count_queue_messages_only_when_asked()
-query_only_the_matching_partition()
-parse_event_paths_once()
+apply_all()
 serialize_dynamodb()
 
 pytest_plugins = ["tests.support.fixtures"]

@@ -27,12 +27,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import run_simple
 
-from infra.local.moto_patches import (
-    count_queue_messages_only_when_asked,
-    parse_event_paths_once,
-    query_only_the_matching_partition,
-    rollback_transactions_per_item,
-)
+from infra.local.moto_patches import apply_all
 
 DYNAMODB_TARGETS = ("DynamoDB_20120810.", "DynamoDBStreams_20120810.")
 OUTBOX_PATH = "/_crm/ses/messages"  # python -m infra.local.outbox reads it
@@ -104,10 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # moto's costs that grow with the data (infra/local/moto_patches.py): the Maven demo's
     # thousands of deals and events made each call walk tables and queues
-    rollback_transactions_per_item()
-    count_queue_messages_only_when_asked()
-    query_only_the_matching_partition()
-    parse_event_paths_once()
+    apply_all()
     if os.environ.get("CRM_AWS_ACCESS_LOG") != "1":
         logging.getLogger("werkzeug").addFilter(_errors_only)
     app = DomainDispatcherApplication(create_backend_app)

@@ -250,3 +250,93 @@ def count_queue_messages_only_when_asked() -> None:
         return dict(found)  # "All" hands out the live mapping: callers get a plain dict
 
     models.SQSBackend.get_queue_attributes = get_queue_attributes  # type: ignore[method-assign]
+
+
+def _wire_ready(value: Any) -> bool:
+    """A DynamoDB AttributeValue already in its JSON wire form, blobs aside: one type key
+    whose value (and every nested value) is what moto's serializer would write unchanged."""
+    if type(value) is not dict or len(value) != 1:
+        return False
+    ((kind, inner),) = value.items()
+    if kind in ("S", "N"):
+        return type(inner) is str
+    if kind in ("NULL", "BOOL"):
+        return type(inner) is bool
+    if kind in ("SS", "NS"):
+        return type(inner) is list and all(type(v) is str for v in inner)
+    if kind == "M":
+        return type(inner) is dict and all(
+            type(k) is str and _wire_ready(v) for k, v in inner.items())
+    if kind == "L":
+        return type(inner) is list and all(_wire_ready(v) for v in inner)
+    return False  # B and BS: moto's blob encoding decides
+
+
+def write_attribute_values_as_they_are() -> None:
+    """Write a DynamoDB item's attribute values into a response as they already are.
+
+    moto serializes every response through the service model, and for each of an
+    AttributeValue's ten possible members it tries several spellings of the name: a stream
+    page of 100 thirty-field items took 220 ms, nearly all of it there, and GetRecords,
+    Query and GetItem were most of the embedded AWS's time while the demo's events drained.
+    An AttributeValue moto holds is already its wire form; one that is not (a blob, a
+    missing value) still goes through moto's serializer.
+    """
+    from moto.core.serialize import JSONSerializer
+
+    original = JSONSerializer._serialize_type_structure
+    if getattr(original, "crm_patched", False):
+        return
+
+    def _serialize_type_structure(self: Any, serialized: Any, value: Any, shape: Any,
+                                  key: str) -> None:
+        if shape.name == "AttributeValue" and _wire_ready(value):
+            self._default_serialize(serialized, value, shape, key)
+            return
+        original(self, serialized, value, shape, key)
+
+    _serialize_type_structure.crm_patched = True  # type: ignore[attr-defined]
+    _serialize_type_structure.crm_original = original  # type: ignore[attr-defined]
+    JSONSerializer._serialize_type_structure = _serialize_type_structure  # type: ignore[method-assign]
+
+
+def skip_rules_of_other_sources() -> None:
+    """Refuse an event at once when a rule names other sources or detail types.
+
+    moto offers every event to every rule of the bus, and for each it re-encodes the whole
+    event as JSON and flattens it before comparing: with about a hundred rules on the CRM's
+    bus, a PutEvents of ten entries cost over 100 ms while the demo's events drained. Nearly
+    every rule lists the sources and detail types it wants as plain strings; an event whose
+    own is not among them cannot match (every key of a pattern must match), so it is
+    refused before moto flattens it. Every other case is moto's own matching.
+    """
+    from moto.events.models import EventPattern
+
+    original = EventPattern.matches_event
+    if getattr(original, "crm_patched", False):
+        return
+
+    def matches_event(self: Any, event: Any) -> bool:
+        pattern = self._pattern
+        if isinstance(pattern, dict):
+            for name in ("source", "detail-type"):
+                wanted = pattern.get(name)
+                value = event.get(name) if isinstance(event, dict) else None
+                if (isinstance(wanted, list) and wanted and isinstance(value, str)
+                        and all(type(f) is str for f in wanted) and value not in wanted):
+                    return False
+        return bool(original(self, event))
+
+    matches_event.crm_patched = True  # type: ignore[attr-defined]
+    matches_event.crm_original = original  # type: ignore[attr-defined]
+    EventPattern.matches_event = matches_event  # type: ignore[method-assign]
+
+
+def apply_all() -> None:
+    """Every patch for moto's costs that grow with the data, in the tests and `make run`."""
+    rollback_transactions_per_item()
+    count_queue_messages_only_when_asked()
+    query_only_the_matching_partition()
+    parse_event_paths_once()
+    write_attribute_values_as_they_are()
+    skip_rules_of_other_sources()

@@ -1,6 +1,6 @@
 """The embedded AWS's moto patches keep moto's (and AWS's) semantics: per-item rollback of a
 cancelled transaction, a Query from its partition only, SQS queue attributes computed one at
-a time."""
+a time, attribute values written as they are."""
 
 from __future__ import annotations
 
@@ -14,9 +14,12 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from infra.local.moto_patches import (
+    _wire_ready,
     count_queue_messages_only_when_asked,
     query_only_the_matching_partition,
     rollback_transactions_per_item,
+    skip_rules_of_other_sources,
+    write_attribute_values_as_they_are,
 )
 
 TABLE = "patched"
@@ -200,3 +203,100 @@ def test_an_index_query_finds_only_items_that_carry_the_index_keys(indexed: Any)
     numbered = _pages(indexed, IndexName="ByN", KeyConditionExpression="N = :n",
                       ExpressionAttributeValues={":n": {"N": "2.0"}})
     assert sorted(numbered) == sorted(f"s{n:03d}" for n in range(60) if n % 4 == 2)
+
+
+EVERY_KIND = {
+    "PK": {"S": "t#1"}, "SK": {"S": "every-kind"}, "empty": {"S": ""}, "n": {"N": "-1.5e3"},
+    "yes": {"BOOL": True}, "no": {"BOOL": False}, "nothing": {"NULL": True},
+    "names": {"SS": ["a", "b"]}, "numbers": {"NS": ["1", "2.5"]}, "blob": {"B": b"\x00\xff"},
+    "blobs": {"BS": [b"a", b"b"]}, "map": {"M": {"deep": {"L": [{"S": "x"}, {"M": {}},
+                                                                  {"B": b"z"}, {"L": []}]},
+                                                  "unicode": {"S": "Zoë ✓"}}},
+    "list": {"L": [{"N": "1"}, {"NULL": True}, {"M": {"k": {"SS": ["v"]}}}]},
+}
+
+
+def _responses(client: Any, streams: Any) -> list[Any]:
+    """What a client reads back of EVERY_KIND, written afresh, through each call that
+    returns items."""
+    client.put_item(TableName=TABLE, Item=EVERY_KIND)
+    key = {"PK": EVERY_KIND["PK"], "SK": EVERY_KIND["SK"]}
+    arn = client.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    replies = [
+        client.get_item(TableName=TABLE, Key=key),
+        client.query(TableName=TABLE, KeyConditionExpression="PK = :p",
+                     ExpressionAttributeValues={":p": {"S": "t#1"}}),
+        client.batch_get_item(RequestItems={TABLE: {"Keys": [key]}}),
+        client.transact_get_items(TransactItems=[{"Get": {"TableName": TABLE, "Key": key}}]),
+        client.update_item(TableName=TABLE, Key=key, UpdateExpression="SET touched = :t",
+                           ExpressionAttributeValues={":t": {"BOOL": True}},
+                           ReturnValues="ALL_NEW"),
+        streams.get_records(ShardIterator=iterator),
+    ]
+    for reply in replies:
+        reply.pop("ResponseMetadata", None)
+        for record in reply.get("Records", []):
+            record["dynamodb"].pop("ApproximateCreationDateTime", None)
+    return replies
+
+
+def test_attribute_values_reach_the_client_as_moto_itself_writes_them(
+        dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core.serialize import JSONSerializer
+
+    write_attribute_values_as_they_are()
+    patched = JSONSerializer._serialize_type_structure
+    assert getattr(patched, "crm_patched", False)
+    streams = boto3.client("dynamodbstreams", region_name="us-east-1",
+                           endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com")
+    ours = _responses(dynamodb, streams)
+    assert ours[0]["Item"] == EVERY_KIND
+    assert ours[4]["Attributes"] == {**EVERY_KIND, "touched": {"BOOL": True}}
+    monkeypatch.setattr(JSONSerializer, "_serialize_type_structure", patched.crm_original)
+    moto_own = _responses(dynamodb, streams)
+    assert moto_own[:5] == ours[:5]
+    # the first three stream records (the fixture's item, EVERY_KIND, the update) again
+    assert moto_own[5]["Records"][:3] == ours[5]["Records"]
+
+
+def test_only_values_in_wire_form_skip_the_serializer() -> None:
+    assert _wire_ready({"M": {"a": {"L": [{"S": "x"}, {"NULL": True}]}}})
+    assert not _wire_ready({"B": "AAE="})  # moto's blob encoding decides
+    assert not _wire_ready({"M": {"a": {"BS": []}}})
+    assert not _wire_ready({"S": None})
+    assert not _wire_ready({"S": "a", "N": "1"})
+    assert not _wire_ready({"N": 1})
+
+
+PATTERNS = [
+    {"source": ["crm.sales"]},
+    {"source": ["crm.sales", "crm.contacts"], "detail-type": ["LeadCreated"]},
+    {"detail-type": ["LeadCreated", "DealWon"], "detail": {"tenant_id": ["t1"]}},
+    {"source": [{"prefix": "crm."}]},
+    {"source": ["crm.sales"], "$or": [{"detail-type": ["DealWon"]}, {"detail": {"x": [1]}}]},
+    {"detail": {"tenant_id": [{"anything-but": "t2"}]}},
+    {"source": []},
+    {},
+]
+EVENTS = [
+    {"source": source, "detail-type": kind, "detail": {"tenant_id": tenant, "x": 1}}
+    for source in ("crm.sales", "crm.contacts", "other") for kind in ("LeadCreated", "DealWon")
+    for tenant in ("t1", "t2")
+] + [{"source": ["crm.sales"], "detail-type": "LeadCreated", "detail": {}}]
+
+
+def test_rules_match_exactly_the_events_moto_itself_matches() -> None:
+    from moto.events.models import EventPattern
+
+    skip_rules_of_other_sources()
+    patched = EventPattern.matches_event
+    assert getattr(patched, "crm_patched", False)
+    for pattern in PATTERNS:
+        rule = EventPattern(json.dumps(pattern), pattern)
+        for event in EVENTS:
+            assert patched(rule, event) == patched.crm_original(rule, event), (pattern, event)
+    sales_only = EventPattern(None, {"source": ["crm.sales"]})
+    assert patched(sales_only, EVENTS[0]) and not patched(sales_only, EVENTS[4])
