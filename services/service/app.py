@@ -10,6 +10,7 @@ from chalice import Rate
 
 from chalicelib import SERVICE
 from chalicelib.inbound import queue_name as inbound_queue
+from chalicelib.jobs import register as register_jobs
 from crm_shared.events.wiring import wire_events
 from crm_shared.http import create_app
 
@@ -19,6 +20,8 @@ app = create_app(SERVICE, "chalicelib.stats.api", "chalicelib.config.api",
                  "chalicelib.tickets.api", "chalicelib.surveys.api", "chalicelib.kb.api",
                  "chalicelib.returns.api")
 handle_events, publish_outbox = wire_events(app, SERVICE, "chalicelib.consumers")
+# continuations of contact events whose records do not fit one delivery
+handle_jobs = register_jobs(app)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep_sla")
