@@ -133,3 +133,12 @@ def module(name: str) -> Any:
     services._loaded["marketing"].update(
         {n: m for n, m in __import__("sys").modules.items() if services._own(n)})
     return found
+
+
+def written_key(item: dict[str, Any]) -> tuple[str, str]:
+    """The (PK, SK) one item of a TransactWriteItems request writes or checks."""
+    for kind in ("Put", "Update", "Delete", "ConditionCheck"):
+        if kind in item:
+            key = item[kind].get("Item") or item[kind]["Key"]
+            return key["PK"]["S"], key["SK"]["S"]
+    raise AssertionError(item)

@@ -25,6 +25,7 @@ from tests.api.marketing.helpers import (
     ses_sent,
     static_list,
     template,
+    written_key,
 )
 from tests.support.client import ApiClient, Tenant, Tenants
 from tests.support.events import settle
@@ -179,14 +180,6 @@ def test_a_batch_waits_for_a_recipient_another_attempt_holds(
     assert [len(sent_to(a)) for a in addresses] == [1, 1, 1, 1]
 
 
-def _keys(item: dict[str, Any]) -> tuple[str, str]:
-    for kind in ("Put", "Update", "Delete", "ConditionCheck"):
-        if kind in item:
-            key = item[kind].get("Item") or item[kind]["Key"]
-            return key["PK"]["S"], key["SK"]["S"]
-    raise AssertionError(item)
-
-
 def test_a_recipients_transactions_write_only_its_own_items(
         marketing: ApiClient, contacts: ApiClient, tenant: Tenant, runtimes: dict[str, Any],
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -197,7 +190,7 @@ def test_a_recipients_transactions_write_only_its_own_items(
 
     def spy(client: Any, operation: str, params: dict[str, Any]) -> Any:
         if operation == "TransactWriteItems":
-            transactions.append([_keys(item) for item in params["TransactItems"]])
+            transactions.append([written_key(item) for item in params["TransactItems"]])
         return real(client, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)

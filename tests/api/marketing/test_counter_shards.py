@@ -26,6 +26,7 @@ from tests.api.marketing.helpers import (
     sent_to,
     static_list,
     template,
+    written_key,
 )
 from tests.support.client import ApiClient, Tenant, Tenants
 from tests.support.events import settle
@@ -202,14 +203,6 @@ def test_counters_kept_on_the_campaign_item_still_read(
         after["delivered"], after["opened"], after["clicked"])
 
 
-def _keys(item: dict[str, Any]) -> tuple[str, str]:
-    for kind in ("Put", "Update", "Delete", "ConditionCheck"):
-        if kind in item:
-            key = item[kind].get("Item") or item[kind]["Key"]
-            return key["PK"]["S"], key["SK"]["S"]
-    raise AssertionError(item)
-
-
 def test_message_transactions_write_shards_and_retry_conflicts_once(
         marketing: ApiClient, contacts: ApiClient, tenant: Tenant, runtimes: dict[str, Any],
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -234,7 +227,7 @@ def test_message_transactions_write_shards_and_retry_conflicts_once(
 
     def conflicting(client: Any, operation: str, params: dict[str, Any]) -> Any:
         if operation == "TransactWriteItems":
-            transactions.append([_keys(item) for item in params["TransactItems"]])
+            transactions.append([written_key(item) for item in params["TransactItems"]])
             if len(transactions) % 2:  # every first attempt meets a concurrent one
                 raise botocore.exceptions.ClientError({
                     "Error": {"Code": "TransactionCanceledException",

@@ -172,6 +172,13 @@ def test_roles_and_tenants(sales: ApiClient, tenants: Tenants, tenant: Tenant) -
     assert sales.get(path, token=tenant.admin_token).json["status"] == "active"
 
 
+def of_company(sales: ApiClient, tenant: Tenant, company: str) -> dict[str, dict[str, Any]]:
+    """The company's contracts by id, all on one page."""
+    page = sales.get(f"/contracts?company_id={company}&limit=100", token=tenant.admin_token).json
+    assert page["next_cursor"] is None
+    return {c["contract_id"]: c for c in page["items"]}
+
+
 def test_a_merge_moves_every_contract_once_however_many(
         sales: ApiClient, tenant: Tenant, session: Any, runtimes: dict[str, Any]) -> None:
     """More contracts than one page of links (and than the event's transaction holds) all
@@ -190,13 +197,7 @@ def test_a_merge_moves_every_contract_once_however_many(
     deliver(session, tenant.tenant_id, merged, 2)
     settle(runtimes)
 
-    def contracts() -> dict[str, dict[str, Any]]:
-        page = sales.get(f"/contracts?company_id={company}&limit=100",
-                         token=tenant.admin_token).json
-        assert page["next_cursor"] is None
-        return {c["contract_id"]: c for c in page["items"]}
-
-    moved = contracts()
+    moved = of_company(sales, tenant, company)
     assert sorted(moved) == sorted(made)
     assert all(c["contact_ids"] == [survivor] for c in moved.values())
     assert {c["version"] for c in moved.values()} == {2}, "each contract moved once"
@@ -208,7 +209,7 @@ def test_a_merge_moves_every_contract_once_however_many(
                   ) == sorted(made)
     deliver(session, tenant.tenant_id, merged)  # once more, after it was handled
     settle(runtimes)
-    assert contracts() == moved, "a redelivered merge changes nothing"
+    assert of_company(sales, tenant, company) == moved, "a redelivered merge changes nothing"
 
 
 
@@ -252,13 +253,7 @@ def test_an_erasure_unlinks_every_contract_once_however_many(
     deliver(session, tenant.tenant_id, erasure, 2)
     settle(runtimes)
 
-    def contracts() -> dict[str, dict[str, Any]]:
-        page = sales.get(f"/contracts?company_id={company}&limit=100",
-                         token=tenant.admin_token).json
-        assert page["next_cursor"] is None
-        return {c["contract_id"]: c for c in page["items"]}
-
-    unlinked = contracts()
+    unlinked = of_company(sales, tenant, company)
     assert sorted(unlinked) == sorted(made), "the contracts themselves stay"
     assert {c["contract_id"] for c in unlinked.values() if c["contact_ids"] == [kept]} == \
         set(made[::3])
@@ -271,4 +266,4 @@ def test_an_erasure_unlinks_every_contract_once_however_many(
                   ) == sorted(made[::3])
     deliver(session, tenant.tenant_id, erasure)  # once more, after it was handled
     settle(runtimes)
-    assert contracts() == unlinked, "a redelivered erasure changes nothing"
+    assert of_company(sales, tenant, company) == unlinked, "a redelivered erasure changes nothing"
