@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import botocore.client
 import pytest
 from moto import mock_aws
 
@@ -88,3 +90,21 @@ def fresh_clock() -> Iterator[None]:
     clock.reset()
     yield
     clock.reset()
+
+
+@pytest.fixture
+def dynamo_calls() -> Iterator[Counter[str]]:
+    """DynamoDB operations made while the test runs."""
+    calls: Counter[str] = Counter()
+    original = botocore.client.BaseClient._make_api_call
+
+    def spy(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == "dynamodb":
+            calls[operation] += 1
+        return original(client, operation, params)
+
+    botocore.client.BaseClient._make_api_call = spy  # type: ignore[method-assign]
+    try:
+        yield calls
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]

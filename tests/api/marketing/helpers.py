@@ -142,3 +142,22 @@ def written_key(item: dict[str, Any]) -> tuple[str, str]:
             key = item[kind].get("Item") or item[kind]["Key"]
             return key["PK"]["S"], key["SK"]["S"]
     raise AssertionError(item)
+
+
+def launch_to(marketing: ApiClient, contacts: ApiClient, tenant: Tenant,
+              runtimes: dict[str, Any], count: int, denied: tuple[int, ...] = (),
+              planned: bool = True) -> tuple[list[str], str]:
+    """A campaign to `count` new people in one list (those at `denied` refused consent:
+    skipped), launched, and planned unless not `planned`; their addresses and its id."""
+    people = [contact(contacts, tenant) for _ in range(count)]
+    for index in denied:
+        consent(contacts, tenant, people[index]["contact_id"], status="denied")
+    settle(runtimes)
+    made = campaign(marketing, tenant, [static_list(marketing, tenant,
+                                                    [p["contact_id"] for p in people])],
+                    template(marketing, tenant))
+    assert marketing.post(f"/campaigns/{made['campaign_id']}/launch",
+                          token=tenant.admin_token).status == 202
+    if planned:
+        settle(runtimes)
+    return [p["emails"][0]["address"] for p in people], made["campaign_id"]

@@ -16,19 +16,14 @@ import botocore.client
 import pytest
 
 from tests.api.marketing.helpers import (
-    campaign,
-    consent,
-    contact,
+    launch_to,
     module,
     sending_tenant,
     sent_to,
     ses_sent,
-    static_list,
-    template,
     written_key,
 )
 from tests.support.client import ApiClient, Tenant, Tenants
-from tests.support.events import settle
 
 
 @pytest.fixture(scope="module")
@@ -44,24 +39,6 @@ def held(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     monkeypatch.setattr(planner, "_queue_sends",
                         lambda messages, delays: kept.extend(messages))
     return kept
-
-
-def launch(marketing: ApiClient, contacts: ApiClient, tenant: Tenant,
-           runtimes: dict[str, Any], count: int, denied: tuple[int, ...] = ()
-           ) -> tuple[list[str], str]:
-    """`count` people (those at `denied` refused consent: skipped), one list, launched and
-    planned; returns their addresses and the campaign id."""
-    people = [contact(contacts, tenant) for _ in range(count)]
-    for index in denied:
-        consent(contacts, tenant, people[index]["contact_id"], status="denied")
-    settle(runtimes)
-    made = campaign(marketing, tenant, [static_list(marketing, tenant,
-                                                    [p["contact_id"] for p in people])],
-                    template(marketing, tenant))
-    assert marketing.post(f"/campaigns/{made['campaign_id']}/launch",
-                          token=tenant.admin_token).status == 202
-    settle(runtimes)
-    return [p["emails"][0]["address"] for p in people], made["campaign_id"]
 
 
 def deliver(message: dict[str, Any], owner: str, receives: int = 1) -> bool:
@@ -96,7 +73,7 @@ def test_a_redelivered_or_duplicated_batch_counts_nothing_twice(
         marketing: ApiClient, contacts: ApiClient, tenant: Tenant, runtimes: dict[str, Any],
         held: list[dict[str, Any]]) -> None:
     totals = channel_sent(marketing, tenant)
-    addresses, campaign_id = launch(marketing, contacts, tenant, runtimes, 4, denied=(2,))
+    addresses, campaign_id = launch_to(marketing, contacts, tenant, runtimes, 4, denied=(2,))
     [message] = held
     done = {"status": "sent", "sent": 3, "skipped": 1, "failed": 0, "uncertain": 0}
 
@@ -114,7 +91,7 @@ def test_a_batch_killed_midway_counts_each_recipient_once_when_redelivered(
         marketing: ApiClient, contacts: ApiClient, tenant: Tenant, runtimes: dict[str, Any],
         held: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
     totals = channel_sent(marketing, tenant)
-    addresses, campaign_id = launch(marketing, contacts, tenant, runtimes, 6, denied=(1, 4))
+    addresses, campaign_id = launch_to(marketing, contacts, tenant, runtimes, 6, denied=(1, 4))
     [message] = held
     sender_module = module("chalicelib.delivery.sender")
     real, calls = sender_module.deliver, {"n": 0}
@@ -149,7 +126,7 @@ def test_a_batch_waits_for_a_recipient_another_attempt_holds(
     """The first attempt dies inside SES's window on the second recipient (its claim stays);
     a duplicate message cannot count that recipient yet, so it is not done; the first
     message's redelivery marks it uncertain and counts the whole batch once."""
-    addresses, campaign_id = launch(marketing, contacts, tenant, runtimes, 4)
+    addresses, campaign_id = launch_to(marketing, contacts, tenant, runtimes, 4)
     [message] = held
     providers = module("chalicelib.delivery.providers")
     real, calls = providers.ses(), {"n": 0}
@@ -195,7 +172,7 @@ def test_a_recipients_transactions_write_only_its_own_items(
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
     before = len(ses_sent())
-    _, campaign_id = launch(marketing, contacts, tenant, runtimes, 3, denied=(0,))
+    _, campaign_id = launch_to(marketing, contacts, tenant, runtimes, 3, denied=(0,))
     assert len(ses_sent()) - before == 2
 
     prefix = f"T#{tenant.tenant_id}#"
@@ -221,7 +198,7 @@ def test_a_batch_retries_its_count_when_dynamodb_reports_a_transaction_conflict(
     concurrent transactions (TransactionConflict; moto never does), and it is tried again."""
     from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
-    _, campaign_id = launch(marketing, contacts, tenant, runtimes, 2)
+    _, campaign_id = launch_to(marketing, contacts, tenant, runtimes, 2)
     [message] = held
     store = module("chalicelib.campaigns.repository")
     real, conflicts = store.unit_of_work, {"n": 0}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import email
 import re
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import botocore.client
@@ -21,6 +20,7 @@ import pytest
 from tests.api.marketing.helpers import (
     campaign,
     contact,
+    launch_to,
     module,
     sending_tenant,
     sent_to,
@@ -45,34 +45,8 @@ def tenant(tenants: Tenants, runtimes: dict[str, Any], marketing: ApiClient) -> 
 def sent(marketing: ApiClient, contacts: ApiClient, tenant: Tenant,
          runtimes: dict[str, Any]) -> tuple[str, list[Any]]:
     """A campaign sent to PEOPLE people: its id and each one's raw email."""
-    people = [contact(contacts, tenant) for _ in range(PEOPLE)]
-    settle(runtimes)
-    made = campaign(marketing, tenant, [static_list(marketing, tenant,
-                                                    [p["contact_id"] for p in people])],
-                    template(marketing, tenant))
-    assert marketing.post(f"/campaigns/{made['campaign_id']}/launch",
-                          token=tenant.admin_token).status == 202
-    settle(runtimes)
-    raws = [sent_to(p["emails"][0]["address"])[0] for p in people]
-    return made["campaign_id"], raws
-
-
-@pytest.fixture
-def dynamo_calls() -> Iterator[Counter[str]]:
-    """DynamoDB operations made while the test runs."""
-    calls: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def spy(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
-            calls[operation] += 1
-        return original(client, operation, params)
-
-    botocore.client.BaseClient._make_api_call = spy  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+    addresses, campaign_id = launch_to(marketing, contacts, tenant, runtimes, PEOPLE)
+    return campaign_id, [sent_to(address)[0] for address in addresses]
 
 
 def tokens(raw: Any, kind: str) -> list[str]:

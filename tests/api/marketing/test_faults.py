@@ -8,14 +8,11 @@ from typing import Any
 import pytest
 
 from tests.api.marketing.helpers import (
-    campaign,
-    contact,
+    launch_to,
     module,
     sending_tenant,
     sent_to,
     ses_sent,
-    static_list,
-    template,
 )
 from tests.support.client import ApiClient, Tenant, Tenants
 from tests.support.events import settle
@@ -24,18 +21,6 @@ from tests.support.events import settle
 @pytest.fixture(scope="module")
 def tenant(tenants: Tenants, runtimes: dict[str, Any], marketing: ApiClient) -> Tenant:
     return sending_tenant(tenants, runtimes, marketing, "Faults Co")
-
-
-def launch(marketing: ApiClient, contacts: ApiClient, tenant: Tenant,
-           runtimes: dict[str, Any], count: int) -> tuple[list[str], str]:
-    people = [contact(contacts, tenant) for _ in range(count)]
-    settle(runtimes)
-    made = campaign(marketing, tenant, [static_list(marketing, tenant,
-                                                    [p["contact_id"] for p in people])],
-                    template(marketing, tenant))
-    assert marketing.post(f"/campaigns/{made['campaign_id']}/launch",
-                          token=tenant.admin_token).status == 202
-    return [p["emails"][0]["address"] for p in people], made["campaign_id"]
 
 
 def stats(marketing: ApiClient, tenant: Tenant, campaign_id: str) -> dict[str, Any]:
@@ -56,7 +41,8 @@ def test_a_sender_killed_mid_batch_resumes_without_duplicates_or_gaps(
 
     monkeypatch.setattr(sender_module, "deliver", dies_after_three)
     before = len(ses_sent())
-    addresses, campaign_id = launch(marketing, contacts, tenant, runtimes, 6)
+    addresses, campaign_id = launch_to(marketing, contacts, tenant, runtimes, 6,
+                                       planned=False)
     settle(runtimes)
     assert calls["n"] > 7  # the batch ran again after the kill
     assert [len(sent_to(a)) for a in addresses] == [1] * 6
@@ -84,7 +70,8 @@ def test_a_provider_that_fails_before_sending_is_retried(
             return real.send_raw_email(**kw)
 
     monkeypatch.setattr(providers, "ses", lambda: Flaky())
-    addresses, campaign_id = launch(marketing, contacts, tenant, runtimes, 3)
+    addresses, campaign_id = launch_to(marketing, contacts, tenant, runtimes, 3,
+                                       planned=False)
     settle(runtimes)
     assert [len(sent_to(a)) for a in addresses] == [1, 1, 1]
     assert stats(marketing, tenant, campaign_id)["stats"]["sent"] == 3
@@ -108,7 +95,8 @@ def test_a_death_after_the_provider_accepted_is_uncertain_not_sent_twice(
             return answer
 
     monkeypatch.setattr(providers, "ses", lambda: DiesAfterSending())
-    addresses, campaign_id = launch(marketing, contacts, tenant, runtimes, 3)
+    addresses, campaign_id = launch_to(marketing, contacts, tenant, runtimes, 3,
+                                       planned=False)
     settle(runtimes)
     assert [len(sent_to(a)) for a in addresses] == [1, 1, 1]  # nobody twice
     done = stats(marketing, tenant, campaign_id)

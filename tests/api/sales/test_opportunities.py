@@ -6,10 +6,8 @@ from __future__ import annotations
 import importlib
 import json
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
-import botocore.client
 import pytest
 
 from tests.support.client import ApiClient, Tenant, Tenants, unique
@@ -27,24 +25,6 @@ def tenant(tenants: Tenants, runtimes: dict[str, Any]) -> Tenant:
     made = tenants.create()
     settle(runtimes)
     return made
-
-
-@pytest.fixture
-def dynamo_calls() -> Iterator[Counter[str]]:
-    """DynamoDB operations made while the test runs."""
-    calls: Counter[str] = Counter()
-    original = botocore.client.BaseClient._make_api_call
-
-    def spy(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
-            calls[operation] += 1
-        return original(client, operation, params)
-
-    botocore.client.BaseClient._make_api_call = spy  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
 def usd(amount: int) -> dict[str, Any]:
