@@ -637,9 +637,10 @@ def print_backlog(state: dict[str, Any]) -> None:
                 "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
             waiting += sum(int(n) for n in found["Attributes"].values())
     if waiting:
-        print(f"\n{waiting:,} events are still queued for the services' consumers: reports, "
-              "forecasts and timelines\nfill in as they drain (the Maven deals' take a while "
-              "on the embedded AWS; `make run` shows them).")
+        print(f"\nAt least {waiting:,} events are still queued for the services' consumers, and "
+              "more are still\nleaving the tables' streams: reports, forecasts and timelines "
+              "fill in as they drain\n(the Maven deals' take an hour or more on the embedded "
+              "AWS; `make run` shows them).")
 
 
 if __name__ == "__main__":
