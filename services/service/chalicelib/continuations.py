@@ -2,7 +2,7 @@
 
 A person's erasure or merge touches every ticket, return and KB vote of theirs, each record
 its own transaction. An event delivery does one budget of that work (`Budget`); if records
-are left, the handler queues a continuation job (`start`) instead of failing the event for
+are left, it queues a continuation job (`begin`) instead of failing the event for
 SQS to redeliver (the events queue sends an event to its DLQ after 5 receives, half done).
 Each job does the next budget and queues the next round until nothing is left.
 
@@ -65,6 +65,9 @@ class Budget:
         return True
 
 
+_STEPS: dict[str, Step] = {}
+
+
 def continued(kind: str) -> Callable[[Step], Step]:
     """Register `step` as the job of `kind`: each message runs one budget of it."""
     def register(step: Step) -> Step:
@@ -73,14 +76,17 @@ def continued(kind: str) -> Callable[[Step], Step]:
 
         run.__qualname__ = f"continued[{kind}]"  # one handler per kind, the same on re-import
         queue.handler(kind)(run)
+        _STEPS[kind] = step
         return step
     return register
 
 
-def start(kind: str, ctx: EventContext, params: dict[str, Any]) -> None:
-    """From an event handler whose budget ran out: queue round 1 of the rest. A redelivered
-    event queues round 1 again, which the chain's progress then refuses."""
-    queue.send(_message(kind, ctx.tenant_id, ctx.event_id, 1, params, ctx.correlation_id))
+def begin(kind: str, ctx: EventContext, params: dict[str, Any]) -> None:
+    """From an event handler: one budget of `kind`'s work now and, if records are left,
+    round 1 of the rest queued. A redelivered event queues round 1 again, which the chain's
+    progress then refuses."""
+    if _STEPS[kind](ctx.tenant_id, params):
+        queue.send(_message(kind, ctx.tenant_id, ctx.event_id, 1, params, ctx.correlation_id))
 
 
 def _message(kind: str, tenant_id: str, event_id: str, round_: int, params: dict[str, Any],

@@ -26,9 +26,7 @@ ERASE = "kb.erase_votes"
 
 @consumer.on(ContactErased)
 def erase_votes(event: ContactErased, ctx: EventContext, uow: UnitOfWork) -> None:
-    params = {"contact_id": event.contact_id}
-    if _erase_some(ctx.tenant_id, params):
-        continuations.start(ERASE, ctx, params)
+    continuations.begin(ERASE, ctx, {"contact_id": event.contact_id})
 
 
 @continuations.continued(ERASE)

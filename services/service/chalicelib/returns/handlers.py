@@ -54,9 +54,7 @@ def _strip(doc: dict[str, Any]) -> dict[str, Any]:
 @consumer.on(ContactErased)
 def erase_returns(event: ContactErased, ctx: EventContext, uow: UnitOfWork) -> None:
     """GDPR: the returns keep their products and steps for the books, not the person."""
-    params = {"contact_id": event.contact_id}
-    if _erase_some(ctx.tenant_id, params):
-        continuations.start(ERASE, ctx, params)
+    continuations.begin(ERASE, ctx, {"contact_id": event.contact_id})
 
 
 @continuations.continued(ERASE)
@@ -68,9 +66,8 @@ def _erase_some(tenant_id: str, params: dict[str, Any]) -> bool:
 @consumer.on(ContactMerged)
 def repoint_returns(event: ContactMerged, ctx: EventContext, uow: UnitOfWork) -> None:
     """The merged people's returns now belong to the survivor."""
-    params = {"contact_id": event.contact_id, "merged_ids": list(event.merged_ids)}
-    if _repoint_some(ctx.tenant_id, params):
-        continuations.start(MERGE, ctx, params)
+    continuations.begin(MERGE, ctx, {"contact_id": event.contact_id,
+                                     "merged_ids": list(event.merged_ids)})
 
 
 @continuations.continued(MERGE)

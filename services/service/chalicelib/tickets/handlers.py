@@ -35,9 +35,7 @@ def _each_ticket(tenant_id: str, contact_id: str) -> list[str]:
 @consumer.on(ContactErased)
 def erase_person(event: ContactErased, ctx: EventContext, uow: UnitOfWork) -> None:
     """GDPR: the person's tickets keep their numbers for the metrics, not their words."""
-    params = {"contact_id": event.contact_id}
-    if _erase_some(ctx.tenant_id, params):
-        continuations.start(ERASE, ctx, params)
+    continuations.begin(ERASE, ctx, {"contact_id": event.contact_id})
 
 
 @continuations.continued(ERASE)
@@ -79,9 +77,8 @@ def _erase_comments(tenant_id: str, ticket_id: str) -> None:
 @consumer.on(ContactMerged)
 def repoint_tickets(event: ContactMerged, ctx: EventContext, uow: UnitOfWork) -> None:
     """The merged people's tickets now belong to the survivor."""
-    params = {"contact_id": event.contact_id, "merged_ids": list(event.merged_ids)}
-    if _repoint_some(ctx.tenant_id, params):
-        continuations.start(MERGE, ctx, params)
+    continuations.begin(MERGE, ctx, {"contact_id": event.contact_id,
+                                     "merged_ids": list(event.merged_ids)})
 
 
 @continuations.continued(MERGE)
