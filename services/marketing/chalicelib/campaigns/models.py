@@ -35,7 +35,19 @@ class ShardedCounters:
         return int(getattr(self, name) or 0) + getattr(self, "_shard_counts", {}).get(name, 0)
 
 
-class CampaignItem(ShardedCounters, MarketingItem):
+class FeedbackCounters(MarketingItem):
+    """What feedback and tracking count per message (SHARDED): on a campaign's own item
+    (counted there before shards existed) and on each of its counter shards."""
+
+    delivered = NumberAttribute(default=0)
+    bounced = NumberAttribute(default=0)
+    complained = NumberAttribute(default=0)
+    opened = NumberAttribute(default=0)
+    clicked = NumberAttribute(default=0)
+    unsubscribed = NumberAttribute(default=0)
+
+
+class CampaignItem(ShardedCounters, FeedbackCounters):
     """`rev` is the ETag version, checked by hand on definition and status writes, so that
     senders may ADD to the counters in their own transactions without racing it. Send
     batches add to the counters here (once per batch); feedback and tracking add to the
@@ -63,31 +75,18 @@ class CampaignItem(ShardedCounters, MarketingItem):
     planned_batches = NumberAttribute(default=0)
     planning_done = BooleanAttribute(default=False)
     done_batches = NumberAttribute(default=0)
-    # outcomes (one per recipient)
+    # send outcomes (one per recipient; feedback outcomes: FeedbackCounters)
     sent = NumberAttribute(default=0)
     skipped = NumberAttribute(default=0)
     failed = NumberAttribute(default=0)
     uncertain = NumberAttribute(default=0)
-    delivered = NumberAttribute(default=0)
-    bounced = NumberAttribute(default=0)
-    complained = NumberAttribute(default=0)
-    opened = NumberAttribute(default=0)
-    clicked = NumberAttribute(default=0)
-    unsubscribed = NumberAttribute(default=0)
     # ROI: what the tenant says it cost ({amount, currency}) and won deals attributed to it
     cost = JSONAttribute(null=True)
     conversions = NumberAttribute(default=0)
 
 
-class CampaignCountersItem(MarketingItem):
+class CampaignCountersItem(FeedbackCounters):
     """One of a campaign's counter shards (which one: a stable hash of the message)."""
-
-    delivered = NumberAttribute(default=0)
-    bounced = NumberAttribute(default=0)
-    complained = NumberAttribute(default=0)
-    opened = NumberAttribute(default=0)
-    clicked = NumberAttribute(default=0)
-    unsubscribed = NumberAttribute(default=0)
 
 
 #: what feedback and tracking count per message, on the shards
